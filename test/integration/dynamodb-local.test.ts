@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { controlKeys } from '../../functions/shared/tables.js';
+import {
+  createTables,
+  localDynamoDbClientConfig,
+  startDynamoDbLocal,
+} from '../../infra/local/dynamodb-local.js';
+import { freshTables } from '../support/dynamodb.js';
+
+describe('DynamoDB Local harness', () => {
+  it('creates the control and records tables with the pk/sk key schema and a TTL on the control table', async () => {
+    const db = await freshTables('harness');
+
+    const control = await db.client.send(new DescribeTableCommand({ TableName: db.tables.controlTable }));
+    const records = await db.client.send(new DescribeTableCommand({ TableName: db.tables.recordsTable }));
+    const ttl = await db.client.send(new DescribeTimeToLiveCommand({ TableName: db.tables.controlTable }));
+
+    for (const table of [control.Table, records.Table]) {
+      expect(table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+    }
+    expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expireAt');
+  });
+
+  it('treats creating tables that already exist as done, keeping their items', async () => {
+    const db = await freshTables('harness');
+    await db.documentClient.send(
+      new PutCommand({ TableName: db.tables.controlTable, Item: { ...controlKeys.watermark('j'), ts: 1 } }),
+    );
+
+    await createTables(db.client, db.tables);
+
+    const kept = await db.documentClient.send(
+      new GetCommand({ TableName: db.tables.controlTable, Key: controlKeys.watermark('j') }),
+    );
+    expect(kept.Item?.ts).toBe(1);
+  });
+
+  it('keeps data across a restart when given a data directory', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'syncwarden-ddb-'));
+    const tables = { controlTable: 'persist-control', recordsTable: 'persist-records' };
+    try {
+      const first = await startDynamoDbLocal({ dataDir });
+      const firstClient = new DynamoDBClient(localDynamoDbClientConfig(first.endpoint));
+      await createTables(firstClient, tables);
+      await DynamoDBDocumentClient.from(firstClient).send(
+        new PutCommand({ TableName: tables.controlTable, Item: { ...controlKeys.watermark('j'), ts: 42 } }),
+      );
+      firstClient.destroy();
+      await first.stop();
+
+      const second = await startDynamoDbLocal({ dataDir });
+      const secondClient = new DynamoDBClient(localDynamoDbClientConfig(second.endpoint));
+      const kept = await DynamoDBDocumentClient.from(secondClient).send(
+        new GetCommand({ TableName: tables.controlTable, Key: controlKeys.watermark('j') }),
+      );
+      secondClient.destroy();
+      await second.stop();
+
+      expect(kept.Item?.ts).toBe(42);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
