@@ -1,0 +1,151 @@
+// Writes synced records to the records table in conditional transactions of up to 100 items, several
+// in flight. A stored record is replaced only by a version with a newer source timestamp written under
+// an equal or higher fence, so a stale run can never regress data and a re-read changes nothing.
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mapWithConcurrency, sleep } from '../shared/concurrency.js';
+import { PARTITION_KEY, recordKeys } from '../shared/tables.js';
+
+/** A record as read from the source, identified by its key. */
+export interface SourceRecord {
+  readonly key: string;
+  readonly sourceTimestampMs: number;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Who writes: the run and the fence of the lease it holds. */
+export interface WriterIdentity {
+  readonly job: string;
+  readonly runId: string;
+  readonly fence: number;
+}
+
+export interface RecordsStoreOptions {
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Items per TransactWriteItems call (DynamoDB allows 100). @default 100 */
+  readonly transactionSize?: number;
+  /** Transactions in flight at once. @default 8 */
+  readonly concurrency?: number;
+  /** Attempts for a transaction cancelled by conflicts or throttling. @default 8 */
+  readonly maxAttempts?: number;
+}
+
+export interface WriteResult {
+  /** Records written (new, or replacing an older version). */
+  readonly written: number;
+  /** Records left alone because the table already held this version, a newer one, or one from a later run. */
+  readonly alreadyStored: number;
+  /** TransactWriteItems calls made, retries included. */
+  readonly requests: number;
+}
+
+export class RecordsStore {
+  private readonly transactionSize: number;
+  private readonly concurrency: number;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: RecordsStoreOptions) {
+    this.transactionSize = Math.min(options.transactionSize ?? 100, 100);
+    this.concurrency = options.concurrency ?? 8;
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  /** Writes all records durably, or throws; on return every record is stored or superseded. */
+  async write(
+    records: readonly SourceRecord[],
+    writer: WriterIdentity,
+    syncedAtMs: number,
+  ): Promise<WriteResult> {
+    const chunks = chunk(newestPerKey(records), this.transactionSize);
+    const results = await mapWithConcurrency(chunks, this.concurrency, (records) =>
+      this.writeChunk(records, writer, syncedAtMs),
+    );
+    return results.reduce(
+      (sum, r) => ({
+        written: sum.written + r.written,
+        alreadyStored: sum.alreadyStored + r.alreadyStored,
+        requests: sum.requests + r.requests,
+      }),
+      { written: 0, alreadyStored: 0, requests: 0 },
+    );
+  }
+
+  private async writeChunk(
+    records: readonly SourceRecord[],
+    writer: WriterIdentity,
+    syncedAtMs: number,
+  ): Promise<WriteResult> {
+    let pending = records;
+    let alreadyStored = 0;
+    let requests = 0;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      requests++;
+      try {
+        await this.options.documentClient.send(
+          new TransactWriteCommand({
+            TransactItems: pending.map((record) => ({
+              Put: this.conditionalPut(record, writer, syncedAtMs),
+            })),
+          }),
+        );
+        return { written: pending.length, alreadyStored, requests };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const superseded = new Set(
+          reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
+        );
+        if (superseded.size > 0) {
+          // Those records are already stored (or newer); the rest were only cancelled with them.
+          alreadyStored += superseded.size;
+          pending = pending.filter((_, index) => !superseded.has(index));
+          continue;
+        }
+        if (attempt >= this.maxAttempts) {
+          const codes = [...new Set(reasons.map((r) => r.Code).filter((c) => c && c !== 'None'))].join(', ');
+          throw new Error(
+            `Writing ${pending.length} records to ${this.options.tableName} was cancelled ${attempt} times (${codes || 'no reason given'})`,
+            { cause: error },
+          );
+        }
+        // Conflicts and throttling clear up: back off with full jitter, then try the same items again.
+        await sleep(Math.random() * Math.min(1_000, 25 * 2 ** attempt));
+      }
+    }
+    return { written: 0, alreadyStored, requests };
+  }
+
+  private conditionalPut(record: SourceRecord, writer: WriterIdentity, syncedAtMs: number) {
+    return {
+      TableName: this.options.tableName,
+      Item: {
+        ...recordKeys.record(writer.job, record.key),
+        sourceTimestamp: record.sourceTimestampMs,
+        data: record.data,
+        runId: writer.runId,
+        fence: writer.fence,
+        syncedAt: syncedAtMs,
+      },
+      ConditionExpression: 'attribute_not_exists(#pk) OR (#ts < :ts AND #fence <= :fence)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#ts': 'sourceTimestamp', '#fence': 'fence' },
+      ExpressionAttributeValues: { ':ts': record.sourceTimestampMs, ':fence': writer.fence },
+    };
+  }
+}
+
+/** A transaction may not touch one item twice: keep the newest version of each key. */
+function newestPerKey(records: readonly SourceRecord[]): SourceRecord[] {
+  const byKey = new Map<string, SourceRecord>();
+  for (const record of records) {
+    const seen = byKey.get(record.key);
+    if (!seen || seen.sourceTimestampMs <= record.sourceTimestampMs) byKey.set(record.key, record);
+  }
+  return [...byKey.values()];
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}

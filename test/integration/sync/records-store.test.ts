@@ -1,0 +1,119 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { recordKeys } from '../../../functions/shared/tables.js';
+import { RecordsStore, type SourceRecord } from '../../../functions/sync/records-store.js';
+import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
+
+const record = (key: string, sourceTimestampMs: number, value = key): SourceRecord => ({
+  key,
+  sourceTimestampMs,
+  data: { value },
+});
+
+describe('records store', () => {
+  let db: LocalDynamoDb;
+  let store: RecordsStore;
+  beforeAll(async () => {
+    db = await freshTables('records');
+    store = new RecordsStore({ documentClient: db.documentClient, tableName: db.tables.recordsTable });
+  });
+
+  async function storedItems(job: string) {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.documentClient.send(
+        new QueryCommand({
+          TableName: db.tables.recordsTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': recordKeys.jobPartition(job) },
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  it('writes every record of a batch larger than one transaction, once', async () => {
+    const records = Array.from({ length: 730 }, (_, i) => record(`r${i}`, 1000 + i));
+
+    const result = await store.write(records, { job: 'bulk', runId: 'run-1', fence: 1 }, 5);
+
+    expect(result).toMatchObject({ written: 730, alreadyStored: 0 });
+    expect(result.requests).toBe(8);
+    const items = await storedItems('bulk');
+    expect(items).toHaveLength(730);
+    expect(items.find((i) => i.sk === 'r7')).toMatchObject({
+      sourceTimestamp: 1007,
+      runId: 'run-1',
+      fence: 1,
+    });
+  });
+
+  it('counts a re-read of stored records as already stored and changes nothing', async () => {
+    const job = 'reread';
+    await store.write([record('a', 10), record('b', 20)], { job, runId: 'run-1', fence: 1 }, 5);
+
+    const result = await store.write(
+      [record('a', 10), record('b', 20), record('c', 30)],
+      { job, runId: 'run-2', fence: 2 },
+      6,
+    );
+
+    expect(result).toMatchObject({ written: 1, alreadyStored: 2 });
+    const items = await storedItems(job);
+    expect(items.map((i) => [i.sk, i.runId])).toEqual([
+      ['a', 'run-1'],
+      ['b', 'run-1'],
+      ['c', 'run-2'],
+    ]);
+  });
+
+  it('never lets a run with a lower fence replace a record, even with a newer timestamp', async () => {
+    const job = 'stale-writer';
+    await store.write([record('a', 10, 'from fence 5')], { job, runId: 'current', fence: 5 }, 5);
+
+    const result = await store.write([record('a', 99, 'from fence 4')], { job, runId: 'stale', fence: 4 }, 6);
+
+    expect(result).toMatchObject({ written: 0, alreadyStored: 1 });
+    const [item] = await storedItems(job);
+    expect(item).toMatchObject({ sourceTimestamp: 10, runId: 'current', data: { value: 'from fence 5' } });
+  });
+
+  it('never replaces a record with an older version of it', async () => {
+    const job = 'older-version';
+    await store.write([record('a', 50, 'new')], { job, runId: 'run-1', fence: 1 }, 5);
+
+    await store.write([record('a', 40, 'old')], { job, runId: 'run-2', fence: 2 }, 6);
+
+    const [item] = await storedItems(job);
+    expect(item).toMatchObject({ sourceTimestamp: 50, data: { value: 'new' } });
+  });
+
+  it('replaces a record with a newer version written under an equal or higher fence', async () => {
+    const job = 'newer-version';
+    await store.write([record('a', 50, 'v1')], { job, runId: 'run-1', fence: 1 }, 5);
+
+    const result = await store.write([record('a', 60, 'v2')], { job, runId: 'run-2', fence: 2 }, 6);
+
+    expect(result.written).toBe(1);
+    const [item] = await storedItems(job);
+    expect(item).toMatchObject({ sourceTimestamp: 60, data: { value: 'v2' } });
+  });
+
+  it('keeps the newest version when one batch holds a key twice', async () => {
+    const job = 'duplicate-in-batch';
+
+    await store.write(
+      [record('a', 70, 'newest'), record('a', 10, 'oldest')],
+      { job, runId: 'run-1', fence: 1 },
+      5,
+    );
+
+    const items = await storedItems(job);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ sourceTimestamp: 70, data: { value: 'newest' } });
+  });
+});
