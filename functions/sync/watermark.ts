@@ -2,12 +2,8 @@
 // Commits are fenced (a transaction with a ConditionCheck on the caller's lease) and monotonic, so a
 // run that lost its lease cannot move it, and no run can move it back.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteConditionCheck,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { isLockFenceRejection, type TransactWriteItem } from '../lock/fence.js';
 import { SyncWardenError } from '../shared/errors.js';
 import { controlKeys, PARTITION_KEY } from '../shared/tables.js';
 
@@ -45,21 +41,21 @@ export class WatermarkStore {
   }
 
   /**
-   * Moves the watermark forward to `to`, only while `fenceCheck` (the lease's condition on the lock
-   * item) holds. A position at or behind the stored one is accepted and changes nothing, so a retry of
+   * Moves the watermark forward to `to`, only while `fenceCheck` (`lockFenceConditionCheck(lease)`)
+   * holds. A position at or behind the stored one is accepted and changes nothing, so a retry of
    * a commit that already landed succeeds. Throws LeaseLostError when the lease is no longer ours.
    */
   async commit(
     job: string,
     to: Watermark,
-    fenceCheck: TransactWriteConditionCheck,
+    fenceCheck: TransactWriteItem,
     writer: { runId: string; fence: number; committedAtMs: number },
   ): Promise<void> {
     try {
       await this.documentClient.send(
         new TransactWriteCommand({
           TransactItems: [
-            { ConditionCheck: fenceCheck },
+            fenceCheck,
             {
               Update: {
                 TableName: this.tableName,
@@ -82,10 +78,13 @@ export class WatermarkStore {
         }),
       );
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [lease, watermark] = error.CancellationReasons ?? [];
-      if (lease?.Code === 'ConditionalCheckFailed') throw new LeaseLostError(job);
-      if (watermark?.Code === 'ConditionalCheckFailed') return; // already at or past `to`
+      if (isLockFenceRejection(error, 0)) throw new LeaseLostError(job);
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return; // already at or past `to`
+      }
       throw error;
     }
   }

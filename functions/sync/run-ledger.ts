@@ -1,0 +1,84 @@
+// One ledger item per run in the control table, so "what happened at 04:00?" is a Query, not a log
+// search. Items are unique per run and never contend, so they are written even when the lease was lost:
+// that is exactly the run an operator needs to see. They expire through the table's TTL.
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { controlKeys, TTL_ATTRIBUTE } from '../shared/tables.js';
+import type { Watermark } from './watermark.js';
+
+export type RunOutcome = 'running' | 'succeeded' | 'skipped' | 'failed';
+
+export interface RunStart {
+  readonly job: string;
+  readonly runId: string;
+  readonly startedAtMs: number;
+}
+
+export interface RunEnd {
+  readonly outcome: Exclude<RunOutcome, 'running'>;
+  readonly endedAtMs: number;
+  readonly fence?: number;
+  readonly recordsWritten?: number;
+  readonly recordsAlreadyStored?: number;
+  readonly pages?: number;
+  readonly watermarkBefore?: Watermark;
+  readonly watermarkAfter?: Watermark;
+  /** False when the run stopped at its safety margin with a backlog left for the next run. */
+  readonly caughtUp?: boolean;
+  /** Why the run skipped (e.g. the lock holder) or stopped early (e.g. the deadline). */
+  readonly reason?: string;
+  /** Classified causes of Access Denied answers met during the run. */
+  readonly authFailureCauses?: readonly string[];
+  /** Error class and message of a failed run (never a secret: errors are built without them). */
+  readonly error?: { readonly name: string; readonly reason?: string; readonly message: string };
+}
+
+export class RunLedger {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  async start(run: RunStart): Promise<void> {
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...this.key(run), ...this.identity(run), outcome: 'running' satisfies RunOutcome },
+      }),
+    );
+  }
+
+  /** Completes the run's item; writes the whole item if `start` never landed. */
+  async end(run: RunStart, end: RunEnd): Promise<void> {
+    const fields: Record<string, unknown> = {
+      ...this.identity(run),
+      ...end,
+      endedAt: new Date(end.endedAtMs).toISOString(),
+      durationMs: end.endedAtMs - run.startedAtMs,
+    };
+    delete fields.endedAtMs;
+    const present = Object.entries(fields).filter(([, value]) => value !== undefined);
+    await this.documentClient.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(run),
+        UpdateExpression: `SET ${present.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(present.map(([name], i) => [`#f${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(present.map(([, value], i) => [`:v${i}`, value])),
+      }),
+    );
+  }
+
+  private identity(run: RunStart) {
+    return {
+      job: run.job,
+      runId: run.runId,
+      startedAt: new Date(run.startedAtMs).toISOString(),
+      [TTL_ATTRIBUTE]: Math.floor(run.startedAtMs / 1000) + this.retentionDays * 86_400,
+    };
+  }
+
+  private key(run: RunStart) {
+    return controlKeys.runLedger(run.job, new Date(run.startedAtMs).toISOString(), run.runId);
+  }
+}

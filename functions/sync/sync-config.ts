@@ -1,0 +1,87 @@
+// The sync Lambda's configuration, read and validated once at cold start from its environment.
+import { type Env, EnvReader } from '../shared/env.js';
+import { InvalidInputError } from '../shared/errors.js';
+import type { TableNames } from '../shared/tables.js';
+
+export interface SyncConfig {
+  readonly job: string;
+  readonly tables: TableNames;
+  readonly endpoint: {
+    readonly baseUrl: URL;
+    readonly thing: string;
+    readonly service: string;
+    /** Header the key travels in. */
+    readonly keyHeader: string;
+    readonly requestTimeoutMs: number;
+  };
+  /** Exactly one of these names where the app key comes from. */
+  readonly appKey: { readonly secretId: string } | { readonly file: string };
+  readonly pageSize: number;
+  readonly timestampField: string;
+  readonly keyFields: readonly string[];
+  /** Re-read this far behind the watermark for late records (plus the measured clock skew). */
+  readonly overlapMs: number;
+  /** Where the first run starts when the job has no watermark yet (epoch ms). */
+  readonly initialStartMs: number;
+  /** Do not start when less invocation time than this is left. */
+  readonly minRemainingTimeMs: number;
+  /** Stop fetching when the deadline is this close; the backlog is caught up by later runs. */
+  readonly safetyMarginMs: number;
+  readonly leaseMarginMs: number;
+  /** Skew target whose last measured offset widens the overlap, when the monitor measures this endpoint. */
+  readonly skewTarget: string | undefined;
+  readonly ledgerRetentionDays: number;
+}
+
+const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function loadSyncConfig(env: Env): SyncConfig {
+  const read = new EnvReader(env);
+  const job = read.string('SYNC_JOB_NAME');
+  if (!JOB_NAME_PATTERN.test(job)) {
+    throw new InvalidInputError(
+      'SYNC_JOB_NAME',
+      'letters, digits, ".", "_" or "-", at most 64',
+      JSON.stringify(job),
+    );
+  }
+  const secretId = read.optionalString('APP_KEY_SECRET_ID');
+  const file = read.optionalString('APP_KEY_FILE');
+  if (Boolean(secretId) === Boolean(file)) {
+    throw new InvalidInputError('APP_KEY_SECRET_ID / APP_KEY_FILE', 'exactly one of the two to be set');
+  }
+  const config: SyncConfig = {
+    job,
+    tables: {
+      controlTable: read.string('CONTROL_TABLE_NAME'),
+      recordsTable: read.string('RECORDS_TABLE_NAME'),
+    },
+    endpoint: {
+      baseUrl: read.url('ENDPOINT_BASE_URL'),
+      thing: read.string('ENDPOINT_THING'),
+      service: read.string('ENDPOINT_SERVICE', 'QueryStreamEntriesWithData'),
+      keyHeader: read.string('APP_KEY_HEADER', 'appKey'),
+      requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', { default: 15_000, min: 100, max: 900_000 }),
+    },
+    appKey: secretId ? { secretId } : { file: file as string },
+    pageSize: read.integer('PAGE_SIZE', { default: 500, min: 1, max: 10_000 }),
+    timestampField: read.string('TIMESTAMP_FIELD', 'timestamp'),
+    keyFields: read.list('KEY_FIELDS', ['id']),
+    overlapMs: read.integer('OVERLAP_MS', { default: 300_000, min: 0 }),
+    initialStartMs: read.optionalDateMs('INITIAL_START') ?? 0,
+    minRemainingTimeMs: read.integer('MIN_REMAINING_TIME_MS', { default: 30_000, min: 0 }),
+    safetyMarginMs: read.integer('SAFETY_MARGIN_MS', { default: 20_000, min: 0 }),
+    leaseMarginMs: read.integer('LEASE_MARGIN_MS', { default: 45_000, min: 0 }),
+    skewTarget: read.optionalString('SKEW_TARGET'),
+    ledgerRetentionDays: read.integer('LEDGER_RETENTION_DAYS', { default: 90, min: 1, max: 3650 }),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof URL)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

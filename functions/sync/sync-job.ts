@@ -1,0 +1,203 @@
+// One sync run: take the job's lease, read [watermark − overlap, now] from the source page by page,
+// store each page, then commit the watermark under the lease's fence. A run killed at any point
+// loses nothing: the next run resumes from the last committed page. Failures are recorded and
+// rethrown after the lease is released, so Lambda's Errors metric, retries and the DLQ see them.
+
+import { lockFenceConditionCheck } from '../lock/fence.js';
+import type { Lease } from '../lock/lease.js';
+import type { LeaseLock } from '../lock/lease-lock.js';
+import type { Clock } from '../shared/clock.js';
+import { SyncWardenError } from '../shared/errors.js';
+import type { LogSink, MetricsSink } from '../shared/observability.js';
+import { paginate, type RecordReader } from './paginate.js';
+import type { RecordsStore } from './records-store.js';
+import type { RunEnd, RunLedger, RunStart } from './run-ledger.js';
+import { compareWatermarks, type Watermark, type WatermarkStore } from './watermark.js';
+
+/** The last clock measurement of the endpoint, from the skew monitor. */
+export interface MeasuredSkew {
+  readonly offsetMs: number;
+  readonly boundMs: number;
+}
+
+export interface SyncJobSettings {
+  readonly job: string;
+  readonly controlTable: string;
+  readonly pageSize: number;
+  readonly overlapMs: number;
+  readonly initialStartMs: number;
+  readonly safetyMarginMs: number;
+}
+
+export interface SyncJobDependencies {
+  readonly settings: SyncJobSettings;
+  readonly lock: LeaseLock;
+  readonly watermarks: WatermarkStore;
+  readonly records: RecordsStore;
+  readonly ledger: RunLedger;
+  /**
+   * Prepares the source for one run: checks the app key (an expired key fails here, before any
+   * request) and returns a reader whose requests and retries never cross `fetchDeadlineMs`.
+   */
+  readonly openSource: (run: { fetchDeadlineMs: number }) => Promise<RecordReader>;
+  /** The endpoint's last measured clock skew, if the monitor measures it. */
+  readonly lastSkew: () => Promise<MeasuredSkew | undefined>;
+  readonly clock: Clock;
+  readonly metrics: MetricsSink;
+  readonly logger: LogSink;
+}
+
+export interface Invocation {
+  readonly runId: string;
+  /** Lambda's request id, for the lock owner. */
+  readonly requestId: string;
+  /** Lambda's `context.getRemainingTimeInMillis()`. */
+  readonly remainingTimeMs: () => number;
+}
+
+export type RunSummary = RunEnd & { readonly runId: string; readonly job: string };
+
+export const SyncMetric = {
+  succeeded: 'RunSucceeded',
+  failed: 'RunFailed',
+  recordsSynced: 'RecordsSynced',
+  lagSeconds: 'SyncLagSeconds',
+  durationMs: 'RunDurationMs',
+} as const;
+
+export async function runSync(deps: SyncJobDependencies, invocation: Invocation): Promise<RunSummary> {
+  const { settings, clock } = deps;
+  const run: RunStart = { job: settings.job, runId: invocation.runId, startedAtMs: clock.nowMs() };
+  const deadlineMs = run.startedAtMs + invocation.remainingTimeMs();
+  await deps.ledger.start(run);
+
+  let acquired: Awaited<ReturnType<LeaseLock['acquire']>>;
+  try {
+    acquired = await deps.lock.acquire(settings.job, {
+      requestId: invocation.requestId,
+      remainingTimeMs: invocation.remainingTimeMs(),
+    });
+  } catch (error) {
+    await finish(deps, run, { outcome: 'failed', endedAtMs: clock.nowMs(), error: describeError(error) });
+    throw error;
+  }
+  if (acquired.status === 'held') {
+    const { owner, fence, leaseUntilMs } = acquired.holder;
+    const until = leaseUntilMs === undefined ? 'unknown' : new Date(leaseUntilMs).toISOString();
+    return finish(deps, run, {
+      outcome: 'skipped',
+      endedAtMs: clock.nowMs(),
+      reason: `lock held by ${owner} (fence ${fence}) until ${until}`,
+    });
+  }
+
+  const lease = acquired.lease;
+  let end: RunEnd;
+  let failure: unknown;
+  try {
+    end = await syncUnderLease(deps, run, lease, deadlineMs - settings.safetyMarginMs);
+  } catch (error) {
+    failure = error;
+    end = { outcome: 'failed', endedAtMs: clock.nowMs(), fence: lease.fence, error: describeError(error) };
+  }
+  await deps.lock.release(lease); // reports a lost lock itself; never throws over the run's result
+  const summary = await finish(deps, run, { ...end, endedAtMs: clock.nowMs() });
+  if (failure !== undefined) throw failure;
+  return summary;
+}
+
+async function syncUnderLease(
+  deps: SyncJobDependencies,
+  run: RunStart,
+  lease: Lease,
+  fetchDeadlineMs: number,
+): Promise<RunEnd> {
+  const { settings, clock } = deps;
+  const [before, skew] = await Promise.all([deps.watermarks.read(settings.job), deps.lastSkew()]);
+  const read = await deps.openSource({ fetchDeadlineMs });
+  const skewAllowanceMs = skew ? Math.ceil(Math.abs(skew.offsetMs) + skew.boundMs) : 0;
+  const startMs = before
+    ? before.timestampMs - settings.overlapMs - skewAllowanceMs
+    : settings.initialStartMs;
+  const endMs = clock.nowMs() + skewAllowanceMs;
+
+  let position = before;
+  let recordsWritten = 0;
+  let recordsAlreadyStored = 0;
+  let pages = 0;
+  let caughtUp = true;
+  const writer = { job: settings.job, runId: run.runId, fence: lease.fence };
+  for await (const page of paginate(read, {
+    startMs: Math.max(0, startMs),
+    endMs,
+    pageSize: settings.pageSize,
+  })) {
+    const written = await deps.records.write(page.records, writer, clock.nowMs());
+    recordsWritten += written.written;
+    recordsAlreadyStored += written.alreadyStored;
+    pages++;
+    if (!position || compareWatermarks(page.position, position) > 0) {
+      await deps.watermarks.commit(
+        settings.job,
+        page.position,
+        lockFenceConditionCheck(lease, settings.controlTable),
+        {
+          runId: run.runId,
+          fence: lease.fence,
+          committedAtMs: clock.nowMs(),
+        },
+      );
+      position = page.position;
+    }
+    if (clock.nowMs() >= fetchDeadlineMs) {
+      caughtUp = false;
+      break;
+    }
+  }
+  return {
+    outcome: 'succeeded',
+    endedAtMs: clock.nowMs(),
+    fence: lease.fence,
+    recordsWritten,
+    recordsAlreadyStored,
+    pages,
+    caughtUp,
+    ...(caughtUp ? {} : { reason: 'stopped at the safety margin; the backlog is left for the next run' }),
+    ...(before ? { watermarkBefore: before } : {}),
+    ...(position ? { watermarkAfter: position } : {}),
+  };
+}
+
+async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<RunSummary> {
+  const { metrics } = deps;
+  const summary: RunSummary = { ...end, job: run.job, runId: run.runId };
+  if (end.outcome !== 'skipped') {
+    metrics.addMetric(end.outcome === 'failed' ? SyncMetric.failed : SyncMetric.succeeded, 'Count', 1);
+    metrics.addMetric(SyncMetric.recordsSynced, 'Count', end.recordsWritten ?? 0);
+    metrics.addMetric(SyncMetric.durationMs, 'Milliseconds', end.endedAtMs - run.startedAtMs);
+    const watermark = end.watermarkAfter ?? end.watermarkBefore;
+    if (watermark) {
+      metrics.addMetric(
+        SyncMetric.lagSeconds,
+        'Count',
+        Math.max(0, (end.endedAtMs - watermark.timestampMs) / 1000),
+      );
+    }
+  }
+  try {
+    await deps.ledger.end(run, end);
+  } catch (error) {
+    // The ledger is a convenience; losing its entry must not turn a good run into a failed one.
+    deps.logger.error('Could not write the run ledger entry', { error: describeError(error) });
+  }
+  const log = end.outcome === 'failed' ? deps.logger.error : deps.logger.info;
+  log.call(deps.logger, `Run ${end.outcome}`, { run: summary });
+  return summary;
+}
+
+function describeError(error: unknown): NonNullable<RunEnd['error']> {
+  if (error instanceof SyncWardenError)
+    return { name: error.name, reason: error.reason, message: error.message };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
