@@ -39,7 +39,10 @@ export interface SyncJobDependencies {
    * Prepares the source for one run: checks the app key (an expired key fails here, before any
    * request) and returns a reader whose requests and retries never cross `fetchDeadlineMs`.
    */
-  readonly openSource: (run: { fetchDeadlineMs: number }) => Promise<RecordReader>;
+  readonly openSource: (run: {
+    fetchDeadlineMs: number;
+    skew: MeasuredSkew | undefined;
+  }) => Promise<RecordReader>;
   /** The endpoint's last measured clock skew, if the monitor measures it. */
   readonly lastSkew: () => Promise<MeasuredSkew | undefined>;
   readonly clock: Clock;
@@ -114,7 +117,7 @@ async function syncUnderLease(
 ): Promise<RunEnd> {
   const { settings, clock } = deps;
   const [before, skew] = await Promise.all([deps.watermarks.read(settings.job), deps.lastSkew()]);
-  const read = await deps.openSource({ fetchDeadlineMs });
+  const read = await deps.openSource({ fetchDeadlineMs, skew });
   const skewAllowanceMs = skew ? Math.ceil(Math.abs(skew.offsetMs) + skew.boundMs) : 0;
   const startMs = before
     ? before.timestampMs - settings.overlapMs - skewAllowanceMs

@@ -1,0 +1,93 @@
+// Builds the sync's collaborators from its configuration, once per container: AWS clients, the cached
+// key source, the lock and the stores. The handler and the local stack both call this; they differ
+// only in configuration (a secret vs a key file, AWS vs DynamoDB Local endpoints).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CachedKeySource } from '../app-key/cached-key-source.js';
+import { FileKeySource } from '../app-key/file-source.js';
+import { checkKeyBeforeRun } from '../app-key/key-expiry.js';
+import type { KeySource } from '../app-key/key-source.js';
+import { SecretsManagerKeySource } from '../app-key/secrets-manager-source.js';
+import { ThingWorxClient } from '../endpoint/thingworx-client.js';
+import { createLeaseLock } from '../lock/lease-lock.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import { logger, metrics, tracer } from '../shared/powertools.js';
+import { readLastSkew } from './last-skew.js';
+import { RecordsStore } from './records-store.js';
+import { RunLedger } from './run-ledger.js';
+import type { SyncConfig } from './sync-config.js';
+import type { SyncJobDependencies } from './sync-job.js';
+import { streamReader } from './thingworx-source.js';
+import { WatermarkStore } from './watermark.js';
+
+export interface SyncDependencyOverrides {
+  readonly clock?: Clock;
+  readonly documentClient?: DynamoDBDocumentClient;
+  readonly keySource?: KeySource;
+}
+
+export function createSyncDependencies(
+  config: SyncConfig,
+  overrides: SyncDependencyOverrides = {},
+): SyncJobDependencies {
+  const clock = overrides.clock ?? systemClock;
+  const documentClient =
+    overrides.documentClient ??
+    DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  const keySource = overrides.keySource ?? new CachedKeySource(keySourceFor(config), { clock });
+  const { controlTable, recordsTable } = config.tables;
+
+  return {
+    settings: {
+      job: config.job,
+      controlTable,
+      pageSize: config.pageSize,
+      overlapMs: config.overlapMs,
+      initialStartMs: config.initialStartMs,
+      safetyMarginMs: config.safetyMarginMs,
+    },
+    lock: createLeaseLock({
+      documentClient,
+      tableName: controlTable,
+      metrics,
+      logger,
+      clock,
+      leaseMarginMs: config.leaseMarginMs,
+      minRemainingTimeMs: config.minRemainingTimeMs,
+    }),
+    watermarks: new WatermarkStore(documentClient, controlTable),
+    records: new RecordsStore({ documentClient, tableName: recordsTable }),
+    ledger: new RunLedger(documentClient, controlTable, config.ledgerRetentionDays),
+    lastSkew: async () =>
+      config.skewTarget ? readLastSkew(documentClient, controlTable, config.skewTarget) : undefined,
+    openSource: async ({ fetchDeadlineMs, skew }) => {
+      // Fails fast on an expired key, before any request, and publishes the days it has left.
+      checkKeyBeforeRun(await keySource.get(), { source: keySource.describe(), clock, metrics });
+      const client = new ThingWorxClient(
+        {
+          baseUrl: config.endpoint.baseUrl.href,
+          keySource,
+          deadlineEpochMs: fetchDeadlineMs,
+          keyHeaderName: config.endpoint.keyHeader,
+          requestTimeoutMs: config.endpoint.requestTimeoutMs,
+          ...(skew ? { knownSkewMs: skew.offsetMs } : {}),
+          ...(config.skewTarget ? { target: config.skewTarget } : {}),
+        },
+        { clock, logger, metrics },
+      );
+      return streamReader(client, config.endpoint, config);
+    },
+    clock,
+    metrics,
+    logger,
+  };
+}
+
+function keySourceFor(config: SyncConfig): KeySource {
+  if ('file' in config.appKey) return new FileKeySource({ path: config.appKey.file });
+  const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  return new SecretsManagerKeySource({ client, secretId: config.appKey.secretId });
+}
