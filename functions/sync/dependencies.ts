@@ -12,7 +12,8 @@ import { SecretsManagerKeySource } from '../app-key/secrets-manager-source.js';
 import { ThingWorxClient } from '../endpoint/thingworx-client.js';
 import { createLeaseLock } from '../lock/lease-lock.js';
 import { type Clock, systemClock } from '../shared/clock.js';
-import { logger, metrics, tracer } from '../shared/powertools.js';
+import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
+import * as powertools from '../shared/powertools.js';
 import { readLastSkew } from './last-skew.js';
 import { RecordsStore } from './records-store.js';
 import { RunLedger } from './run-ledger.js';
@@ -23,6 +24,8 @@ import { WatermarkStore } from './watermark.js';
 
 export interface SyncDependencyOverrides {
   readonly clock?: Clock;
+  readonly metrics?: DimensionedMetricsSink;
+  readonly logger?: LogSink;
   readonly documentClient?: DynamoDBDocumentClient;
   readonly keySource?: KeySource;
 }
@@ -31,7 +34,10 @@ export function createSyncDependencies(
   config: SyncConfig,
   overrides: SyncDependencyOverrides = {},
 ): SyncJobDependencies {
+  const { tracer } = powertools;
   const clock = overrides.clock ?? systemClock;
+  const metrics = overrides.metrics ?? powertools.metrics;
+  const logger = overrides.logger ?? powertools.logger;
   const documentClient =
     overrides.documentClient ??
     DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
@@ -88,6 +94,6 @@ export function createSyncDependencies(
 
 function keySourceFor(config: SyncConfig): KeySource {
   if ('file' in config.appKey) return new FileKeySource({ path: config.appKey.file });
-  const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  const client = powertools.tracer.captureAWSv3Client(new SecretsManagerClient({}));
   return new SecretsManagerKeySource({ client, secretId: config.appKey.secretId });
 }

@@ -1,0 +1,208 @@
+// The sync run end to end: DynamoDB Local for the lock, watermark, ledger and records; the ThingWorx
+// simulator over loopback HTTP for the endpoint.
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { controlKeys } from '../../../functions/shared/tables.js';
+import { LeaseLostError } from '../../../functions/sync/watermark.js';
+import { storedRecordKeys } from '../../../infra/local/gap-check.js';
+import { never, type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
+
+const harnesses: SyncHarness[] = [];
+async function harness(label: string, options?: Parameters<typeof startSyncHarness>[1]) {
+  const h = await startSyncHarness(label, options);
+  harnesses.push(h);
+  return h;
+}
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((h) => h.close()));
+});
+
+async function storedKeys(h: SyncHarness) {
+  return storedRecordKeys(h.db.documentClient, h.db.tables.recordsTable, h.job);
+}
+const sourceKeys = (h: SyncHarness) => new Set(h.sim.stream.all().map((entry) => entry.id));
+
+describe('sync run', () => {
+  it('copies every source entry on the first run and commits the watermark at the newest one', async () => {
+    const h = await harness('first-run');
+    h.sim.stream.generate(750);
+
+    const summary = await h.run();
+
+    expect(summary).toMatchObject({ outcome: 'succeeded', recordsWritten: 750, caughtUp: true });
+    expect(await storedKeys(h)).toEqual(sourceKeys(h));
+    const newest = h.sim.stream.all().at(-1);
+    expect((await h.watermark())?.timestampMs).toBe(newest?.timestamp);
+    expect(h.metrics.values('RecordsSynced')).toEqual([750]);
+    expect(h.metrics.count('RunSucceeded')).toBe(1);
+  });
+
+  it('syncs exactly the new records on the next run, late arrivals inside the overlap included', async () => {
+    const h = await harness('incremental');
+    h.sim.stream.generate(300);
+    await h.run();
+    const watermark = await h.watermark();
+    const late = h.sim.stream.append([
+      { timestamp: (watermark?.timestampMs ?? 0) - 60_000 },
+      { timestamp: watermark?.timestampMs ?? 0 },
+    ]);
+    const fresh = h.sim.stream.append([{ timestamp: Date.now() - 1_000 }, { timestamp: Date.now() - 500 }]);
+
+    const summary = await h.run();
+
+    expect(summary.recordsWritten).toBe(late.length + fresh.length);
+    expect(await storedKeys(h)).toEqual(sourceKeys(h));
+  });
+
+  it.each([1, 2, 5])(
+    'loses nothing when a run is killed after %i pages: the next run takes the lease over and fills in the rest',
+    async (pagesBeforeCrash) => {
+      const h = await harness(`crash-${pagesBeforeCrash}`);
+      h.sim.stream.generate(900);
+      let crashed!: () => void;
+      const crash = new Promise<void>((resolve) => {
+        crashed = resolve;
+      });
+      const dying = h.depsWithReadHook({
+        before: async (read) => {
+          if (read > pagesBeforeCrash) {
+            crashed();
+            await never(); // the process is gone: no release, no ledger end
+          }
+        },
+      });
+      void h.run({ deps: dying, remainingTimeMs: 60_000 });
+      await crash;
+      const committed = await h.watermark();
+
+      h.clock.shiftMs = 60_000 + 45_000 + 1; // past the crashed run's lease
+      const summary = await h.run();
+
+      expect(summary.outcome).toBe('succeeded');
+      expect(h.metrics.count('LockTakeover')).toBe(1);
+      expect(summary.watermarkBefore).toEqual(committed);
+      const stored = await storedKeys(h);
+      expect(stored).toEqual(sourceKeys(h));
+      expect(stored.size).toBe(900);
+    },
+  );
+
+  it('lets only one of two overlapping invocations run; the other skips and the data is as one run leaves it', async () => {
+    const h = await harness('overlap');
+    h.sim.stream.generate(400);
+    h.sim.faults.set({ kind: 'latency', ms: 150 });
+
+    const results = await Promise.all([h.run(), h.run()]);
+
+    expect(results.map((r) => r.outcome).sort()).toEqual(['skipped', 'succeeded']);
+    expect(results.find((r) => r.outcome === 'skipped')?.reason).toMatch(
+      /^lock held by .+ \(fence 1\) until /,
+    );
+    expect(h.metrics.count('RunSkippedLockHeld')).toBe(1);
+    expect(await storedKeys(h)).toEqual(sourceKeys(h));
+  });
+
+  it('stops a run that lost its lease from moving the watermark or overwriting what the new holder wrote', async () => {
+    const h = await harness('stale');
+    h.sim.stream.generate(500);
+    let paused!: () => void;
+    const pausedAtPage2 = new Promise<void>((resolve) => {
+      paused = resolve;
+    });
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const slow = h.depsWithReadHook({
+      after: async (read) => {
+        if (read === 2) {
+          paused();
+          await resumed; // page 2 is in hand, then a long pause: the lease runs out meanwhile
+        }
+      },
+    });
+    const staleRun = h.run({ deps: slow, remainingTimeMs: 60_000 });
+    await pausedAtPage2;
+    h.clock.shiftMs = 60_000 + 45_000 + 1;
+    const fresh = await h.run();
+    const watermarkAfterFresh = await h.watermark();
+    const writersBefore = await recordWriters(h);
+
+    resume();
+
+    await expect(staleRun).rejects.toThrow(LeaseLostError);
+    expect(fresh.outcome).toBe('succeeded');
+    expect(await h.watermark()).toEqual(watermarkAfterFresh);
+    expect(await recordWriters(h)).toEqual(writersBefore);
+    expect(h.metrics.count('LockLostBeforeRelease')).toBe(1);
+  });
+
+  it('syncs every entry when more share one timestamp than fit in a page', async () => {
+    const h = await harness('same-ts', { env: { PAGE_SIZE: '50' } });
+    const at = Date.now() - 10_000;
+    h.sim.stream.generate(20, { toMs: at - 1 });
+    h.sim.stream.generate(230, { atMs: at });
+    h.sim.stream.generate(20, { fromMs: at + 1, toMs: at + 5_000 });
+
+    const summary = await h.run();
+
+    expect(summary.recordsWritten).toBe(270);
+    expect(await storedKeys(h)).toEqual(sourceKeys(h));
+  });
+
+  it('fails on a row without a key field, naming row and field, and leaves the watermark where it was', async () => {
+    const h = await harness('bad-row', { env: { KEY_FIELDS: 'id,status' } });
+    h.sim.stream.generate(120, { toMs: Date.now() - 60_000 });
+    await h.run();
+    const before = await h.watermark();
+    h.sim.stream.append({ timestamp: Date.now() - 1_000, status: '' });
+
+    const failed = h.run();
+
+    await expect(failed).rejects.toThrow(/Row \d+ has no value in key field "status"/);
+    expect(await h.watermark()).toEqual(before);
+    expect(h.metrics.count('RunFailed')).toBe(1);
+  });
+
+  it('records each run in the ledger: outcome, counts and the watermark before and after', async () => {
+    const h = await harness('ledger');
+    h.sim.stream.generate(150);
+
+    const summary = await h.run();
+
+    const { Items = [] } = await h.db.documentClient.send(
+      new QueryCommand({
+        TableName: h.db.tables.controlTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': controlKeys.jobPartition(h.job), ':run': 'run#' },
+      }),
+    );
+    expect(Items).toHaveLength(1);
+    expect(Items[0]).toMatchObject({
+      runId: summary.runId,
+      outcome: 'succeeded',
+      recordsWritten: 150,
+      fence: 1,
+      watermarkAfter: summary.watermarkAfter,
+    });
+    expect(Items[0]?.expireAt).toBeGreaterThan(Date.now() / 1000);
+  });
+});
+
+async function recordWriters(h: SyncHarness): Promise<Map<string, string>> {
+  const writers = new Map<string, string>();
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await h.db.documentClient.send(
+      new QueryCommand({
+        TableName: h.db.tables.recordsTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `job#${h.job}` },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) writers.set(String(item.sk), `${item.runId}@${item.fence}`);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return writers;
+}

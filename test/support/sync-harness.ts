@@ -1,0 +1,148 @@
+// A sync job wired to the test run's DynamoDB Local and a ThingWorx simulator over loopback, with the
+// real adapters (file key source, HTTP client, DynamoDB stores). Tests reach in only through seams a
+// real deployment also has: the clock, the key file, the simulator's data and faults.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../../functions/shared/clock.js';
+import { createSyncDependencies } from '../../functions/sync/dependencies.js';
+import type { RecordReader } from '../../functions/sync/paginate.js';
+import { loadSyncConfig } from '../../functions/sync/sync-config.js';
+import { runSync, type SyncJobDependencies } from '../../functions/sync/sync-job.js';
+import { WatermarkStore } from '../../functions/sync/watermark.js';
+import { findGaps, storedRecordKeys } from '../../infra/local/gap-check.js';
+import {
+  type SimulatorOptions,
+  startThingWorxSimulator,
+  type ThingWorxSimulator,
+} from '../../infra/local/thingworx-simulator/index.js';
+import { freshTables, type LocalDynamoDb } from './dynamodb.js';
+import { RecordingLogger, RecordingMetrics } from './observability.js';
+
+/** Real time plus a shift the test controls, so lease expiry needs no waiting. */
+export class ShiftableClock implements Clock {
+  shiftMs = 0;
+  nowMs(): number {
+    return Date.now() + this.shiftMs;
+  }
+}
+
+export interface ReadHooks {
+  readonly before?: (readNumber: number) => Promise<void> | void;
+  readonly after?: (readNumber: number) => Promise<void> | void;
+}
+
+export interface SyncHarness {
+  readonly job: string;
+  readonly db: LocalDynamoDb;
+  readonly sim: ThingWorxSimulator;
+  readonly clock: ShiftableClock;
+  readonly metrics: RecordingMetrics;
+  readonly logger: RecordingLogger;
+  readonly deps: SyncJobDependencies;
+  /** Runs one sync as an invocation with `remainingTimeMs` left (default 120 s). */
+  run(options?: { remainingTimeMs?: number; deps?: SyncJobDependencies }): ReturnType<typeof runSync>;
+  /**
+   * Dependencies whose reader calls the hooks around its n-th request (1-based); a hook may stall:
+   * `before` holds the request back, `after` holds back the answer it got.
+   */
+  depsWithReadHook(hooks: ReadHooks): SyncJobDependencies;
+  /** Replaces the key file's content with a new key: a rotation as the file key source sees it. */
+  rotateKey(): { keyId: string };
+  readonly keyFile: string;
+  gapReport(): Promise<ReturnType<typeof findGaps>>;
+  watermark(): ReturnType<WatermarkStore['read']>;
+  close(): Promise<void>;
+}
+
+export async function startSyncHarness(
+  label: string,
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions } = {},
+): Promise<SyncHarness> {
+  const db = await freshTables(label);
+  const sim = await startThingWorxSimulator({ seed: 7, ...options.simulator });
+  const keyDir = mkdtempSync(join(tmpdir(), 'syncwarden-key-'));
+  const keyFile = join(keyDir, 'app-key.json');
+  const writeKey = (keyId: string) =>
+    writeFileSync(keyFile, JSON.stringify({ appKey: keyId, keyName: 'sync-test' }));
+  writeKey(sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` }).keyId);
+
+  const job = `${label}-job`;
+  const config = loadSyncConfig({
+    SYNC_JOB_NAME: job,
+    CONTROL_TABLE_NAME: db.tables.controlTable,
+    RECORDS_TABLE_NAME: db.tables.recordsTable,
+    ENDPOINT_BASE_URL: sim.baseUrl,
+    ENDPOINT_THING: sim.thing,
+    APP_KEY_FILE: keyFile,
+    PAGE_SIZE: '100',
+    OVERLAP_MS: '120000',
+    REQUEST_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+  const clock = new ShiftableClock();
+  const metrics = new RecordingMetrics();
+  const logger = new RecordingLogger();
+  const deps = createSyncDependencies(config, { documentClient: db.documentClient, clock, metrics, logger });
+  const watermarks = new WatermarkStore(db.documentClient, db.tables.controlTable);
+  let lastRunStartMs = 0;
+
+  const harness: SyncHarness = {
+    job,
+    db,
+    sim,
+    clock,
+    metrics,
+    logger,
+    deps,
+    keyFile,
+    run: ({ remainingTimeMs = 120_000, deps: runDeps = deps } = {}) => {
+      lastRunStartMs = sim.clock.nowMs();
+      return runSync(runDeps, {
+        runId: randomUUID(),
+        requestId: randomUUID(),
+        remainingTimeMs: () => remainingTimeMs,
+      });
+    },
+    depsWithReadHook: (hooks) => {
+      let reads = 0;
+      return {
+        ...deps,
+        openSource: async (run) => {
+          const read = await deps.openSource(run);
+          const hooked: RecordReader = async (query) => {
+            const readNumber = ++reads;
+            await hooks.before?.(readNumber);
+            const records = await read(query);
+            await hooks.after?.(readNumber);
+            return records;
+          };
+          return hooked;
+        },
+      };
+    },
+    rotateKey: () => {
+      const next = sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` });
+      writeKey(next.keyId);
+      return next;
+    },
+    gapReport: async () =>
+      findGaps(
+        sim.stream.all(),
+        await storedRecordKeys(db.documentClient, db.tables.recordsTable, job),
+        await watermarks.read(job),
+        lastRunStartMs,
+      ),
+    watermark: () => watermarks.read(job),
+    close: async () => {
+      sim.stream.stopGrowth();
+      await sim.stop();
+      db.client.destroy();
+    },
+  };
+  return harness;
+}
+
+/** A promise that never settles: a request that hangs until the process dies. */
+export const never = (): Promise<never> => new Promise<never>(() => undefined);
