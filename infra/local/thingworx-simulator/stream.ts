@@ -288,37 +288,32 @@ export class StreamStore {
   }
 
   private insert(entry: StreamEntry): StreamEntry {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareEntries(this.entries[mid] as StreamEntry, entry) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    this.entries.splice(lo, 0, entry);
+    this.entries.splice(
+      this.partitionPoint((e) => compareEntries(e, entry) < 0),
+      0,
+      entry,
+    );
     this.ids.add(entry.id);
     return entry;
   }
 
   /** First index whose timestamp >= ms. */
   private lowerBound(ms: number): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.entries[mid] as StreamEntry).timestamp < ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.partitionPoint((e) => e.timestamp < ms);
   }
 
   /** First index whose timestamp > ms. */
   private upperBound(ms: number): number {
+    return this.partitionPoint((e) => e.timestamp <= ms);
+  }
+
+  /** Binary search: the first index where `before` turns false (it must be true, then false, along the order). */
+  private partitionPoint(before: (entry: StreamEntry) => boolean): number {
     let lo = 0;
     let hi = this.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.entries[mid] as StreamEntry).timestamp <= ms) lo = mid + 1;
+      if (before(this.entries[mid] as StreamEntry)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
