@@ -1,0 +1,55 @@
+// Failures of the endpoint client other than Access Denied (see diagnose.ts for those). Messages name
+// the request by method and URL without query string; the key is never part of either.
+import { SyncWardenError } from '../shared/errors.js';
+
+/** Plain HTTP to a non-loopback host, a URL with credentials, or an unusable base URL. */
+export class InsecureEndpointError extends SyncWardenError {
+  constructor(message: string) {
+    super(message, 'insecure-endpoint');
+  }
+}
+
+/** The connection failed or the per-request timeout fired; retried while the deadline allows. */
+export class EndpointUnreachableError extends SyncWardenError {
+  constructor(
+    message: string,
+    readonly kind: 'network' | 'timeout',
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'endpoint-unreachable', options);
+  }
+}
+
+/** The response exceeded the configured size cap; never retried (it would be as large again). */
+export class ResponseTooLargeError extends SyncWardenError {
+  constructor(message: string) {
+    super(message, 'response-too-large');
+  }
+}
+
+/** An HTTP status the client does not retry (or stopped retrying), other than the Access Denied family. */
+export class EndpointHttpError extends SyncWardenError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message, 'endpoint-http-error');
+  }
+}
+
+/** A 2xx answer that is not the expected JSON (wrong content type, truncated or malformed body). */
+export class InvalidResponseError extends SyncWardenError {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message, 'invalid-response');
+  }
+}
+
+/** No (further) attempt fits before the run deadline; `cause` holds the last failure, if any. */
+export class DeadlineExceededError extends SyncWardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'deadline-exceeded', options);
+  }
+}
