@@ -1,0 +1,73 @@
+// One syncwarden sync in a fresh process, so its peak memory is its own: reads its setup from the
+// BENCH_SYNC_INPUT environment variable, runs the real sync until caught up, prints one JSON line.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createSyncDependencies } from '../../functions/sync/dependencies.js';
+import { loadSyncConfig } from '../../functions/sync/sync-config.js';
+import { runSync } from '../../functions/sync/sync-job.js';
+import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
+
+export interface SyncChildInput {
+  readonly baseUrl: string;
+  readonly thing: string;
+  readonly keyId: string;
+  readonly dynamoDbEndpoint: string;
+  readonly controlTable: string;
+  readonly recordsTable: string;
+  readonly job: string;
+  readonly addedLatencyMs: number;
+  readonly pageSize: number;
+}
+
+export interface SyncChildOutput {
+  readonly records: number;
+  readonly ms: number;
+  readonly requests: number;
+  readonly runs: number;
+  readonly peakRssMb: number;
+}
+
+const input = JSON.parse(process.env.BENCH_SYNC_INPUT ?? '{}') as SyncChildInput;
+const keyFile = join(mkdtempSync(join(tmpdir(), 'syncwarden-bench-')), 'key.json');
+writeFileSync(keyFile, JSON.stringify({ appKey: input.keyId }), { mode: 0o600 });
+const dynamoDb = instrumentedDynamoDb(input.dynamoDbEndpoint, input.addedLatencyMs);
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const noMetrics = { addMetric() {}, singleMetric: () => ({ addMetric() {}, addDimension() {} }) };
+const config = loadSyncConfig({
+  SYNC_JOB_NAME: input.job,
+  CONTROL_TABLE_NAME: input.controlTable,
+  RECORDS_TABLE_NAME: input.recordsTable,
+  ENDPOINT_BASE_URL: input.baseUrl,
+  ENDPOINT_THING: input.thing,
+  APP_KEY_FILE: keyFile,
+  PAGE_SIZE: String(input.pageSize),
+});
+const deps = createSyncDependencies(config, {
+  documentClient: dynamoDb.documentClient,
+  logger: silent,
+  metrics: noMetrics,
+});
+
+const started = performance.now();
+let records = 0;
+let runs = 0;
+for (let caughtUp = false; !caughtUp; runs++) {
+  const summary = await runSync(deps, {
+    runId: `bench-${runs}`,
+    requestId: `bench-${runs}`,
+    remainingTimeMs: () => 900_000,
+  });
+  records += summary.recordsWritten ?? 0;
+  caughtUp = summary.caughtUp !== false;
+}
+const output: SyncChildOutput = {
+  records,
+  ms: performance.now() - started,
+  requests: dynamoDb.requests(),
+  runs,
+  peakRssMb: process.resourceUsage().maxRSS / 1024,
+};
+process.stdout.write(`${JSON.stringify(output)}\n`);
+dynamoDb.client.destroy();

@@ -1,0 +1,270 @@
+// `npm run bench:sync`: syncwarden's sync from the simulator into DynamoDB Local, beside (b) a naive
+// baseline (fetch everything, one PutItem per record, sequentially) and (c) a write floor (the same
+// records with BatchWriteItem at syncwarden's concurrency: no fetch, no conditions, no watermark).
+// Each is measured as DynamoDB Local is, and with 5 ms added to every DynamoDB round trip. syncwarden
+// runs in a fresh child process per measurement, the simulator in another, so peak RSS is the sync's own.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { KeySource } from '../../functions/app-key/key-source.js';
+import { ThingWorxClient } from '../../functions/endpoint/thingworx-client.js';
+import { mapWithConcurrency } from '../../functions/shared/concurrency.js';
+import { recordKeys, type TableNames } from '../../functions/shared/tables.js';
+import { createTables, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
+import type { SyncChildInput, SyncChildOutput } from './sync-child.js';
+
+const RECORDS = 50_000;
+const LARGE_RECORDS = 200_000;
+const NAIVE_SAMPLE = 5_000;
+const PAGE_SIZE = 1_000;
+const ADDED_LATENCY_MS = 5;
+/** RecordsStore's default transactions in flight; the floor writes at the same concurrency. */
+const SYNC_CONCURRENCY = 8;
+const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+interface Source {
+  readonly baseUrl: string;
+  readonly thing: string;
+  readonly keyId: string;
+  readonly entries: number;
+  readonly process: ChildProcess;
+}
+
+interface Figure {
+  readonly method: string;
+  readonly setting: string;
+  readonly records: number;
+  readonly recordsPerSecond: number;
+  readonly requestsPer1000: number;
+  readonly peakRssMb?: number;
+}
+
+async function startSource(entries: number): Promise<Source> {
+  const child = spawn('npx', ['tsx', 'test/bench/simulator-process.ts', String(entries)], {
+    env: quietEnv,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
+    string,
+  ];
+  return { ...(JSON.parse(line) as Omit<Source, 'process'>), process: child };
+}
+
+async function stopSource(source: Source): Promise<void> {
+  source.process.stdin?.end();
+  await once(source.process, 'exit');
+}
+
+let tableCount = 0;
+async function newTables(endpoint: string): Promise<TableNames> {
+  const tables = {
+    controlTable: `bench-${++tableCount}-control`,
+    recordsTable: `bench-${tableCount}-records`,
+  };
+  await createTables(instrumentedDynamoDb(endpoint).client, tables);
+  return tables;
+}
+
+async function syncwarden(source: Source, endpoint: string, addedLatencyMs: number): Promise<Figure> {
+  const tables = await newTables(endpoint);
+  const input: SyncChildInput = {
+    baseUrl: source.baseUrl,
+    thing: source.thing,
+    keyId: source.keyId,
+    dynamoDbEndpoint: endpoint,
+    ...tables,
+    job: 'bench',
+    addedLatencyMs,
+    pageSize: PAGE_SIZE,
+  };
+  const child = spawn('npx', ['tsx', 'test/bench/sync-child.ts'], {
+    env: { ...quietEnv, BENCH_SYNC_INPUT: JSON.stringify(input) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
+    string,
+  ];
+  await once(child, 'exit');
+  const out = JSON.parse(line) as SyncChildOutput;
+  if (out.records !== source.entries)
+    throw new Error(`syncwarden wrote ${out.records} of ${source.entries} records`);
+  return {
+    method: '(a) syncwarden',
+    setting: setting(addedLatencyMs),
+    records: out.records,
+    recordsPerSecond: out.records / (out.ms / 1000),
+    requestsPer1000: (out.requests / out.records) * 1000,
+    peakRssMb: out.peakRssMb,
+  };
+}
+
+function staticKey(keyId: string): KeySource {
+  const key = { appKey: keyId, versionId: 'bench' };
+  return { get: async () => key, refresh: async () => key, describe: () => 'bench key' };
+}
+
+function sourceClient(source: Source): ThingWorxClient {
+  return new ThingWorxClient({
+    baseUrl: source.baseUrl,
+    keySource: staticKey(source.keyId),
+    deadlineEpochMs: Date.now() + 600_000,
+    requestTimeoutMs: 120_000,
+    maxResponseBytes: 512 * 1024 * 1024,
+  });
+}
+
+function toItem(row: Record<string, unknown>) {
+  return {
+    ...recordKeys.record('bench', String(row.id)),
+    sourceTimestamp: row.timestamp,
+    data: row,
+    runId: 'baseline',
+    fence: 1,
+    syncedAt: Date.now(),
+  };
+}
+
+/** (b): one request for the whole window, then one PutItem per record, one after another. */
+async function naive(source: Source, endpoint: string, addedLatencyMs: number): Promise<Figure> {
+  const tables = await newTables(endpoint);
+  const db = instrumentedDynamoDb(endpoint, addedLatencyMs);
+  const started = performance.now();
+  const { rows } = await sourceClient(source).callService(source.thing, 'QueryStreamEntriesWithData', {
+    maxItems: NAIVE_SAMPLE,
+    oldestFirst: true,
+  });
+  for (const row of rows) {
+    await db.documentClient.send(new PutCommand({ TableName: tables.recordsTable, Item: toItem(row) }));
+  }
+  return figure('(b) naive: fetch all, PutItem each', addedLatencyMs, rows.length, started, db.requests());
+}
+
+/** (c): the records already in hand, written with BatchWriteItem (25 a request) at syncwarden's concurrency. */
+async function writeFloor(
+  rows: readonly Record<string, unknown>[],
+  endpoint: string,
+  addedLatencyMs: number,
+) {
+  const tables = await newTables(endpoint);
+  const db = instrumentedDynamoDb(endpoint, addedLatencyMs);
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < rows.length; i += 25) batches.push(rows.slice(i, i + 25).map(toItem));
+  const started = performance.now();
+  await mapWithConcurrency(batches, SYNC_CONCURRENCY, async (batch) => {
+    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length > 0) {
+      const result = await db.documentClient.send(
+        new BatchWriteCommand({ RequestItems: { [tables.recordsTable]: pending } }),
+      );
+      pending = (result.UnprocessedItems?.[tables.recordsTable] ?? []) as typeof pending;
+    }
+  });
+  return figure('(c) write floor: BatchWriteItem', addedLatencyMs, rows.length, started, db.requests());
+}
+
+function figure(
+  method: string,
+  addedLatencyMs: number,
+  records: number,
+  started: number,
+  requests: number,
+): Figure {
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    method,
+    setting: setting(addedLatencyMs),
+    records,
+    recordsPerSecond: records / seconds,
+    requestsPer1000: (requests / records) * 1000,
+  };
+}
+
+const setting = (addedLatencyMs: number) => (addedLatencyMs ? `+${addedLatencyMs} ms/request` : 'as is');
+
+async function allRows(source: Source): Promise<Record<string, unknown>[]> {
+  const { rows } = await sourceClient(source).callService(source.thing, 'QueryStreamEntriesWithData', {
+    maxItems: source.entries,
+    oldestFirst: true,
+  });
+  return [...rows];
+}
+
+function printTable(figures: readonly Figure[]): void {
+  const header = ['method', 'DynamoDB', 'records', 'records/s', 'requests/1000', 'peak RSS MB'];
+  const rows = figures.map((f) => [
+    f.method,
+    f.setting,
+    String(f.records),
+    f.recordsPerSecond.toFixed(0),
+    f.requestsPer1000.toFixed(1),
+    f.peakRssMb === undefined ? '' : f.peakRssMb.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+}
+
+function ratio(name: string, value: number, target: string, pass: boolean): string {
+  return `${name.padEnd(58)} ${value.toFixed(2).padStart(7)}   target ${target.padEnd(7)} ${pass ? 'met' : 'NOT MET'}`;
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dynamoDb = await startDynamoDbLocal();
+  const source = await startSource(RECORDS);
+  try {
+    console.log(
+      `bench:sync — ${RECORDS} source records (naive baseline on a ${NAIVE_SAMPLE}-record sample), page size ${PAGE_SIZE}`,
+    );
+    const rows = await allRows(source);
+    // Warm DynamoDB Local's JIT so the first method measured does not pay for it.
+    await writeFloor(rows.slice(0, 10_000), dynamoDb.endpoint, 0);
+    const figures: Figure[] = [];
+    for (const latency of [0, ADDED_LATENCY_MS]) {
+      figures.push(await syncwarden(source, dynamoDb.endpoint, latency));
+      figures.push(await naive(source, dynamoDb.endpoint, latency));
+      figures.push(await writeFloor(rows, dynamoDb.endpoint, latency));
+    }
+    await stopSource(source);
+    const large = await startSource(LARGE_RECORDS);
+    figures.push(await syncwarden(large, dynamoDb.endpoint, 0));
+    await stopSource(large);
+
+    printTable(figures);
+    const find = (method: string, latency: number, records = RECORDS) =>
+      figures.find(
+        (f) =>
+          f.method.startsWith(method) &&
+          f.setting === setting(latency) &&
+          (method !== '(a)' || f.records === records),
+      ) as Figure;
+    const a0 = find('(a)', 0);
+    const a5 = find('(a)', ADDED_LATENCY_MS);
+    const aLarge = find('(a)', 0, LARGE_RECORDS);
+    console.log('\nratios (this run):');
+    const withLatency = a5.recordsPerSecond / find('(b)', ADDED_LATENCY_MS).recordsPerSecond;
+    console.log(ratio('(a)/(b) records/s, +5 ms', withLatency, '>= 10', withLatency >= 10));
+    for (const [a, latency] of [
+      [a0, 0],
+      [a5, ADDED_LATENCY_MS],
+    ] as const) {
+      const r = a.recordsPerSecond / find('(c)', latency).recordsPerSecond;
+      console.log(ratio(`(a)/(c) records/s, ${setting(latency)}`, r, '>= 0.3', r >= 0.3));
+    }
+    const maxRequests = Math.max(a0.requestsPer1000, a5.requestsPer1000, aLarge.requestsPer1000);
+    console.log(
+      ratio('(a) DynamoDB requests per 1000 records (worst)', maxRequests, '<= 50', maxRequests <= 50),
+    );
+    const memory = (aLarge.peakRssMb ?? 0) / (a0.peakRssMb ?? 1);
+    console.log(ratio(`(a) peak RSS ${LARGE_RECORDS} / ${RECORDS} records`, memory, '<= 1.2', memory <= 1.2));
+  } finally {
+    await dynamoDb.stop();
+  }
+}
+
+await main();
