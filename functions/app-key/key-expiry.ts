@@ -1,9 +1,9 @@
 // Pre-run expiry check: a key past `expiresAt` fails the run before any request is made (a request
 // would only produce a 401), and the days left are published so an alarm fires before that happens.
 
-import type { MetricsSink } from '../endpoint/telemetry.js';
 import type { Clock } from '../shared/clock.js';
 import { SyncWardenError } from '../shared/errors.js';
+import type { MetricsSink } from '../shared/observability.js';
 import type { AppKey } from './key-source.js';
 
 const MS_PER_DAY = 24 * 60 * 60 * 1000;

@@ -3,7 +3,7 @@
 // by `Cause`. Classification is a pure function so every rule is testable without a server.
 import type { AppKey } from '../app-key/key-source.js';
 import { SyncWardenError } from '../shared/errors.js';
-import type { LogSink, MetricsSink } from './telemetry.js';
+import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
 
 export const ACCESS_DENIED_CAUSES = [
   'stale-key',
@@ -304,7 +304,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 /** One structured log line and one `AuthFailure` count per denial, dimension `Cause` only. */
 export function reportAccessDenied(
   diagnosis: Diagnosis,
-  deps: { readonly logger: LogSink; readonly metrics: MetricsSink },
+  deps: { readonly logger: LogSink; readonly metrics: DimensionedMetricsSink },
   outcome: { readonly recovered: boolean },
 ): void {
   deps.logger.warn(`Access denied: ${diagnosis.cause}`, {

@@ -5,6 +5,7 @@ import { assertKeyNotExpired, ExpiredKeyError } from '../app-key/key-expiry.js';
 import type { AppKey, KeySource } from '../app-key/key-source.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { InvalidInputError } from '../shared/errors.js';
+import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
 import { logger as powertoolsLogger, metrics as powertoolsMetrics } from '../shared/powertools.js';
 import {
   type AccessDeniedCause,
@@ -38,7 +39,6 @@ import {
   parseRetryAfterMs,
   type RetryPolicy,
 } from './retry-policy.js';
-import type { LogSink, MetricsSink } from './telemetry.js';
 
 export interface ThingWorxClientOptions {
   /** e.g. `https://thingworx.example.com` (a path prefix is kept). HTTPS unless loopback. */
@@ -71,7 +71,7 @@ export interface ThingWorxClientDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly transport?: HttpTransport;
   readonly logger?: LogSink;
-  readonly metrics?: MetricsSink;
+  readonly metrics?: DimensionedMetricsSink;
 }
 
 export type ProbeResult =
@@ -116,7 +116,7 @@ export class ThingWorxClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly transport: HttpTransport;
   private readonly logger: LogSink;
-  private readonly metrics: MetricsSink;
+  private readonly metrics: DimensionedMetricsSink;
   /** Key versions the server accepted during this client's life (one run). */
   private readonly acceptedVersionIds = new Set<string>();
   private lastDate?: { serverDateMs: number; localMs: number };

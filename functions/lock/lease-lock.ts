@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../shared/clock.js';
+import type { LogSink, MetricsSink } from '../shared/observability.js';
 import { controlKeys, PARTITION_KEY } from '../shared/tables.js';
 import {
   type AcquireResult,
@@ -18,7 +19,7 @@ import {
   lockItemFromAttributeValues,
   lockItemFromDocument,
 } from './lock-item.js';
-import { type LockLogger, LockMetric, type MetricsSink } from './observability.js';
+import { LockMetric } from './observability.js';
 import {
   requireJobName,
   requireLease,
@@ -35,7 +36,7 @@ export interface LeaseLockOptions {
   /** The control table. */
   readonly tableName: string;
   readonly metrics: MetricsSink;
-  readonly logger: LockLogger;
+  readonly logger: LogSink;
   /** @default systemClock */
   readonly clock?: Clock;
   /**

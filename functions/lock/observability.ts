@@ -1,20 +1,4 @@
-// The two seams the lock reports through: a metrics sink and a logger, each a small interface
-// that the Powertools singletons satisfy, so tests can record what the lock says without CloudWatch.
-
-/** Units the lock publishes; the values match Powertools' `MetricUnit.Count` and `MetricUnit.Milliseconds`. */
-export type LockMetricUnit = 'Count' | 'Milliseconds';
-
-/** Satisfied by the Powertools `Metrics` instance. */
-export interface MetricsSink {
-  addMetric(name: string, unit: LockMetricUnit, value: number): unknown;
-}
-
-/** Satisfied by the Powertools `Logger` instance. */
-export interface LockLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
+// The metric names the lock publishes; it reports through the shared seams (MetricsSink, LogSink).
 
 /** Metric names, exact: dashboards and alarms refer to them. */
 export const LockMetric = {

@@ -12,7 +12,7 @@ import type { LogSink, MetricsSink } from '../shared/observability.js';
 import { paginate, type RecordReader } from './paginate.js';
 import type { RecordsStore } from './records-store.js';
 import type { RunEnd, RunLedger, RunStart } from './run-ledger.js';
-import { compareWatermarks, type Watermark, type WatermarkStore } from './watermark.js';
+import { compareWatermarks, type WatermarkStore } from './watermark.js';
 
 /** The last clock measurement of the endpoint, from the skew monitor. */
 export interface MeasuredSkew {

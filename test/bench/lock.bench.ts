@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLeaseLock } from '../../functions/lock/lease-lock.js';
-import type { LockLogger, MetricsSink } from '../../functions/lock/observability.js';
 import { systemClock } from '../../functions/shared/clock.js';
+import type { LogSink, MetricsSink } from '../../functions/shared/observability.js';
 import { controlKeys, type TableNames } from '../../functions/shared/tables.js';
 import {
   createTables,
@@ -42,7 +42,7 @@ interface Figures {
   overlappingSections: number;
 }
 
-const silentLogger: LockLogger = { info: () => {}, warn: () => {}, error: () => {} };
+const silentLogger: LogSink = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 function leaseLock(
   documentClient: DynamoDBDocumentClient,

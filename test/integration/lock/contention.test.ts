@@ -3,7 +3,7 @@ import type { AcquireResult } from '../../../functions/lock/lease.js';
 import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
 import { systemClock } from '../../../functions/shared/clock.js';
 import { freshTables } from '../../support/dynamodb.js';
-import { RecordingLogger, RecordingMetrics } from './support.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
 
 const CONTENDERS = 50;
 const ROUNDS = 10;

@@ -11,7 +11,7 @@ import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
 import { ManualClock } from '../../../functions/shared/clock.js';
 import { controlKeys, recordKeys } from '../../../functions/shared/tables.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
-import { RecordingLogger, RecordingMetrics } from './support.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
 
 const JOB = 'orders';
 

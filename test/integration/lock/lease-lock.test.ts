@@ -7,7 +7,8 @@ import { ManualClock } from '../../../functions/shared/clock.js';
 import { controlKeys } from '../../../functions/shared/tables.js';
 import { findFreeLoopbackPort, localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { freshTables } from '../../support/dynamodb.js';
-import { ambiguousFailureInjector, RecordingLogger, RecordingMetrics } from './support.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
+import { ambiguousFailureInjector } from './support.js';
 
 const T0_MS = Date.UTC(2025, 0, 1, 4, 0, 0);
 const JOB = 'orders';
@@ -78,7 +79,7 @@ describe('acquire', () => {
 
     await acquire('run-b');
 
-    const skip = logger.entries.find((entry) => entry.message.startsWith('Run skipped'));
+    const skip = logger.recorded.find((entry) => entry.message.startsWith('Run skipped'));
     expect(skip?.attributes).toMatchObject({
       job: JOB,
       holder: { owner: holder.owner, fence: holder.fence, leaseUntil: holder.leaseUntilMs },
@@ -252,7 +253,7 @@ describe('release', () => {
     unreachable.destroy();
 
     expect(result.status).toBe('unconfirmed');
-    expect(logger.entries.at(-1)?.level).toBe('error');
+    expect(logger.recorded.at(-1)?.level).toBe('error');
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkKeyBeforeRun, daysToExpiry, ExpiredKeyError } from '../../../functions/app-key/key-expiry.js';
 import { ManualClock } from '../../../functions/shared/clock.js';
-import { RecordingMetrics } from '../endpoint/fakes.js';
+import { RecordingMetrics } from '../../support/observability.js';
 
 const NOW_MS = Date.parse('2025-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;

@@ -7,7 +7,7 @@ import {
   reportAccessDenied,
 } from '../../../functions/endpoint/diagnose.js';
 import { everythingAbout } from '../../support/capture-logs.js';
-import { RecordingLogger, RecordingMetrics } from './fakes.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
 
 const NOW_MS = Date.parse('2025-03-01T12:00:00Z');
 const KEY: AppKey = { appKey: '9d1e6c3a-5b7f-4e20-a8c4-2f6b1d9e7a35', versionId: 'v1', keyName: 'sync' };

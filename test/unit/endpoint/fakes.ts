@@ -1,65 +1,7 @@
-// Test doubles for the endpoint and key modules: recording metrics/logger, a scripted transport and
-// a key source whose current version the test rotates.
+// Test doubles for the endpoint and key modules: a scripted transport and a key source whose current
+// version the test rotates. (Recording metrics and logs: test/support/observability.ts.)
 import type { AppKey, KeySource } from '../../../functions/app-key/key-source.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../functions/endpoint/http-request.js';
-import type { LogSink, MetricsSink, SingleMetricSink } from '../../../functions/endpoint/telemetry.js';
-
-export interface RecordedMetric {
-  readonly name: string;
-  readonly unit: string;
-  readonly value: number;
-  readonly dimensions: Readonly<Record<string, string>>;
-}
-
-export class RecordingMetrics implements MetricsSink {
-  readonly recorded: RecordedMetric[] = [];
-
-  addMetric(name: string, unit: string, value: number): void {
-    this.recorded.push({ name, unit, value, dimensions: {} });
-  }
-
-  singleMetric(): SingleMetricSink {
-    const dimensions: Record<string, string> = {};
-    return {
-      addDimension: (name, value) => {
-        dimensions[name] = value;
-      },
-      addMetric: (name, unit, value) => {
-        this.recorded.push({ name, unit, value, dimensions: { ...dimensions } });
-      },
-    };
-  }
-
-  named(name: string): RecordedMetric[] {
-    return this.recorded.filter((metric) => metric.name === name);
-  }
-}
-
-export interface RecordedLog {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly attributes: Record<string, unknown>;
-}
-
-export class RecordingLogger implements LogSink {
-  readonly recorded: RecordedLog[] = [];
-  debug(message: string, attributes: Record<string, unknown>): void {
-    this.recorded.push({ level: 'debug', message, attributes });
-  }
-  info(message: string, attributes: Record<string, unknown>): void {
-    this.recorded.push({ level: 'info', message, attributes });
-  }
-  warn(message: string, attributes: Record<string, unknown>): void {
-    this.recorded.push({ level: 'warn', message, attributes });
-  }
-  error(message: string, attributes: Record<string, unknown>): void {
-    this.recorded.push({ level: 'error', message, attributes });
-  }
-  /** Everything logged, serialised, for "the key never appears" assertions. */
-  text(): string {
-    return JSON.stringify(this.recorded);
-  }
-}
 
 /** A key source whose stored key the test replaces, counting reads. */
 export class SwappableKeySource implements KeySource {

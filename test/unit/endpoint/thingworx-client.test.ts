@@ -15,14 +15,8 @@ import {
 } from '../../../functions/endpoint/thingworx-client.js';
 import { ManualClock } from '../../../functions/shared/clock.js';
 import { everythingAbout } from '../../support/capture-logs.js';
-import {
-  INFO_TABLE,
-  RecordingLogger,
-  RecordingMetrics,
-  response,
-  SwappableKeySource,
-  scriptedTransport,
-} from './fakes.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
+import { INFO_TABLE, response, SwappableKeySource, scriptedTransport } from './fakes.js';
 
 const START_MS = Date.parse('2025-03-01T12:00:00Z');
 const KEY_V1: AppKey = { appKey: '4c7e2a90-1b3d-4f68-9a05-e8d2c6b1f374', versionId: 'v1' };

@@ -5,6 +5,7 @@ import { InsufficientTimeError, type Lease } from '../../../functions/lock/lease
 import { createLeaseLock, type LeaseLockOptions } from '../../../functions/lock/lease-lock.js';
 import { ManualClock } from '../../../functions/shared/clock.js';
 import { InvalidInputError } from '../../../functions/shared/errors.js';
+import { RecordingLogger } from '../../support/observability.js';
 
 /** A document client that answers every UpdateItem as if the lock had never been taken. */
 function stubClient() {
@@ -19,7 +20,7 @@ function lockWith(overrides: Partial<LeaseLockOptions> = {}) {
     tableName: 'control',
     clock: new ManualClock(1_000_000),
     metrics: { addMetric: () => undefined },
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    logger: new RecordingLogger(),
     minRemainingTimeMs: 10_000,
     ...overrides,
   });
