@@ -45,9 +45,15 @@ export class TimestampGroupTooLargeError extends SyncWardenError {
 
 export async function* paginate(read: RecordReader, options: PaginateOptions): AsyncGenerator<Page> {
   const maxGroupSize = options.maxGroupSize ?? 100_000;
-  let startMs = options.startMs;
-  while (startMs <= options.endMs) {
-    const records = sortByPosition(await read({ startMs, endMs: options.endMs, maxItems: options.pageSize }));
+  const pageFrom = (startMs: number): WindowQuery => ({
+    startMs,
+    endMs: options.endMs,
+    maxItems: options.pageSize,
+  });
+  let nextRead = options.startMs <= options.endMs ? prefetch(read, pageFrom(options.startMs)) : undefined;
+  while (nextRead) {
+    const records = sortByPosition(await nextRead);
+    nextRead = undefined;
     const last = records.at(-1);
     if (!last) return;
     if (records.length < options.pageSize) {
@@ -56,26 +62,33 @@ export async function* paginate(read: RecordReader, options: PaginateOptions): A
     }
     const lastTimestampMs = last.sourceTimestampMs;
     const complete = records.filter((record) => record.sourceTimestampMs < lastTimestampMs);
-    const lastComplete = complete.at(-1);
-    if (lastComplete) {
-      yield { records: complete, position: positionOf(lastComplete) };
-      startMs = lastTimestampMs; // re-read the held-back group from its start
-      continue;
-    }
-    const group = await readWholeGroup(read, lastTimestampMs, options.pageSize, maxGroupSize);
-    const groupLast = group.at(-1);
-    if (groupLast) yield { records: group, position: positionOf(groupLast) };
-    startMs = lastTimestampMs + 1;
+    // The held-back group is re-read from its start; a group that filled the page is read whole now.
+    const pageRecords =
+      complete.length > 0 ? complete : await readWholeGroup(read, lastTimestampMs, options, maxGroupSize);
+    const nextStartMs = complete.length > 0 ? lastTimestampMs : lastTimestampMs + 1;
+    if (nextStartMs <= options.endMs) nextRead = prefetch(read, pageFrom(nextStartMs));
+    yield { records: pageRecords, position: positionOf(pageRecords.at(-1) ?? last) };
   }
+}
+
+/**
+ * Starts the next read while the caller stores the current page, so the endpoint and DynamoDB work at
+ * the same time. A failure surfaces when the read is awaited; one the caller abandons (it stopped at its
+ * deadline) must not become an unhandled rejection.
+ */
+function prefetch(read: RecordReader, query: WindowQuery): Promise<SourceRecord[]> {
+  const pending = read(query);
+  pending.catch(() => undefined);
+  return pending;
 }
 
 async function readWholeGroup(
   read: RecordReader,
   timestampMs: number,
-  pageSize: number,
+  options: PaginateOptions,
   maxGroupSize: number,
 ): Promise<SourceRecord[]> {
-  for (let maxItems = pageSize * 2; ; maxItems *= 2) {
+  for (let maxItems = options.pageSize * 2; ; maxItems *= 2) {
     const limit = Math.min(maxItems, maxGroupSize + 1);
     const group = await read({ startMs: timestampMs, endMs: timestampMs, maxItems: limit });
     if (group.length < limit) return sortByPosition(group);

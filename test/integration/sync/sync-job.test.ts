@@ -3,7 +3,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlKeys } from '../../../functions/shared/tables.js';
-import { LeaseLostError } from '../../../functions/sync/watermark.js';
+import type { SyncJobDependencies } from '../../../functions/sync/sync-job.js';
+import { LeaseLostError, type Watermark, type WatermarkStore } from '../../../functions/sync/watermark.js';
 import { storedRecordKeys } from '../../../infra/local/gap-check.js';
 import { never, type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 
@@ -59,28 +60,22 @@ describe('sync run', () => {
     async (pagesBeforeCrash) => {
       const h = await harness(`crash-${pagesBeforeCrash}`);
       h.sim.stream.generate(900);
-      let crashed!: () => void;
-      const crash = new Promise<void>((resolve) => {
-        crashed = resolve;
-      });
-      const dying = h.depsWithReadHook({
-        before: async (read) => {
-          if (read > pagesBeforeCrash) {
-            crashed();
-            await never(); // the process is gone: no release, no ledger end
-          }
-        },
-      });
-      void h.run({ deps: dying, remainingTimeMs: 60_000 });
-      await crash;
-      const committed = await h.watermark();
+      const dying = observeCommits(
+        h.depsWithReadHook({
+          before: async (read) => {
+            if (read > pagesBeforeCrash) await never(); // the process is gone: no release, no ledger end
+          },
+        }),
+      );
+      void h.run({ deps: dying.deps, remainingTimeMs: 60_000 });
+      const watermarkAtCrash = await dying.commitLanded(pagesBeforeCrash);
 
       h.clock.shiftMs = 60_000 + 45_000 + 1; // past the crashed run's lease
       const summary = await h.run();
 
       expect(summary.outcome).toBe('succeeded');
       expect(h.metrics.count('LockTakeover')).toBe(1);
-      expect(summary.watermarkBefore).toEqual(committed);
+      expect(summary.watermarkBefore).toEqual(watermarkAtCrash);
       const stored = await storedKeys(h);
       expect(stored).toEqual(sourceKeys(h));
       expect(stored.size).toBe(900);
@@ -113,16 +108,21 @@ describe('sync run', () => {
     const resumed = new Promise<void>((resolve) => {
       resume = resolve;
     });
-    const slow = h.depsWithReadHook({
-      after: async (read) => {
-        if (read === 2) {
-          paused();
-          await resumed; // page 2 is in hand, then a long pause: the lease runs out meanwhile
-        }
-      },
-    });
-    const staleRun = h.run({ deps: slow, remainingTimeMs: 60_000 });
-    await pausedAtPage2;
+    const slow = observeCommits(
+      h.depsWithReadHook({
+        after: async (read) => {
+          if (read === 2) {
+            paused();
+            await resumed; // page 2 is in hand, then a long pause: the lease runs out meanwhile
+          }
+        },
+      }),
+    );
+    const staleRun = h.run({ deps: slow.deps, remainingTimeMs: 60_000 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await Promise.all([pausedAtPage2, slow.commitLanded(1)]);
     h.clock.shiftMs = 60_000 + 45_000 + 1;
     const fresh = await h.run();
     const watermarkAfterFresh = await h.watermark();
@@ -130,7 +130,7 @@ describe('sync run', () => {
 
     resume();
 
-    await expect(staleRun).rejects.toThrow(LeaseLostError);
+    expect(await staleRun).toBeInstanceOf(LeaseLostError);
     expect(fresh.outcome).toBe('succeeded');
     expect(await h.watermark()).toEqual(watermarkAfterFresh);
     expect(await recordWriters(h)).toEqual(writersBefore);
@@ -205,4 +205,34 @@ async function recordWriters(h: SyncHarness): Promise<Map<string, string>> {
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return writers;
+}
+
+/**
+ * Wraps a run's watermark commits so a test can wait until the n-th one has landed: with the next read
+ * hanging, the run can make no further progress after that, so what is committed then is final.
+ */
+function observeCommits(deps: SyncJobDependencies) {
+  const store = deps.watermarks;
+  const landed: Watermark[] = [];
+  const waiters: { n: number; resolve: (watermark: Watermark) => void }[] = [];
+  const observed = Object.create(store) as WatermarkStore;
+  observed.commit = async (...args: Parameters<WatermarkStore['commit']>) => {
+    await store.commit(...args);
+    landed.push(args[1]);
+    // Answer once the run has gone on as far as it can (to its next read): microtasks only, so a
+    // macrotask later it is parked there and the test may move the clock without it noticing.
+    const reached = landed.length;
+    setImmediate(() => {
+      for (const waiter of waiters.filter((w) => w.n === reached)) waiter.resolve(args[1]);
+    });
+  };
+  return {
+    deps: { ...deps, watermarks: observed },
+    commitLanded: (n: number) =>
+      new Promise<Watermark>((resolve) => {
+        const already = landed[n - 1];
+        if (already) resolve(already);
+        else waiters.push({ n, resolve });
+      }),
+  };
 }

@@ -98,4 +98,28 @@ describe('paginate', () => {
     expect(page?.records.map((r) => r.key)).toEqual(['m', 'a', 'z']);
     expect(page?.position).toEqual({ timestampMs: 10, key: 'z' });
   });
+
+  it('asks for the next page while the caller is still storing the current one', async () => {
+    const records = Array.from({ length: 30 }, (_, i) => record(`k${String(i).padStart(2, '0')}`, 100 + i));
+    const { read, queries } = sourceOf(records);
+    const pages = paginate(read, { startMs: 0, endMs: 1000, pageSize: 10 });
+
+    await pages.next();
+
+    expect(queries).toHaveLength(2);
+  });
+
+  it('lets a caller stop early without a failing read-ahead surfacing as an unhandled rejection', async () => {
+    let calls = 0;
+    const read: RecordReader = async () => {
+      calls++;
+      if (calls > 1) throw new Error('endpoint down');
+      return Array.from({ length: 10 }, (_, i) => record(`k${i}`, i));
+    };
+
+    for await (const _page of paginate(read, { startMs: 0, endMs: 1000, pageSize: 10 })) break;
+    await new Promise((resolve) => setTimeout(resolve, 10)); // let a stray rejection surface
+
+    expect(calls).toBe(2);
+  });
 });
