@@ -5,28 +5,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { InvalidInputError } from '../shared/errors.js';
 import { logger, metrics, tracer } from '../shared/powertools.js';
 import { createSyncDependencies } from './dependencies.js';
 import { loadSyncConfig } from './sync-config.js';
+import { parseSyncEvent } from './sync-event.js';
 import { type RunSummary, runSync } from './sync-job.js';
 
 const config = loadSyncConfig(process.env);
 const dependencies = createSyncDependencies(config);
 metrics.setDefaultDimensions({ Job: config.job });
-
-/** The Scheduler event names the job, so a schedule pointed at the wrong function fails loudly. */
-export function parseSyncEvent(event: unknown, expectedJob: string): { job: string } {
-  const job = (event as { job?: unknown } | null)?.job;
-  if (typeof job !== 'string' || job !== expectedJob) {
-    throw new InvalidInputError(
-      'event.job',
-      `"${expectedJob}" (this function syncs that job only; event shape { "job": "<name>" })`,
-      job === undefined ? 'no job' : JSON.stringify(job),
-    );
-  }
-  return { job };
-}
 
 async function syncHandler(event: unknown, context: Context): Promise<RunSummary> {
   parseSyncEvent(event, config.job);

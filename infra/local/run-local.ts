@@ -1,13 +1,11 @@
 // `npm start`: the main job on the embedded stack. Starts DynamoDB Local (data kept under .syncwarden/)
 // and the ThingWorx simulator (or points at a real endpoint), then invokes the real sync handler the way
 // Lambda does, on a local schedule, printing one line per run and a gap check at the end.
-import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import type { TableNames } from '../../functions/shared/tables.js';
 import type { RunSummary } from '../../functions/sync/sync-job.js';
 import { WatermarkStore } from '../../functions/sync/watermark.js';
@@ -19,6 +17,7 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { findGaps, storedRecordKeys } from './gap-check.js';
+import { lambdaContext } from './lambda-context.js';
 import { startThingWorxSimulator, type ThingWorxSimulator } from './thingworx-simulator/index.js';
 
 const STATE_DIR = resolve('.syncwarden');
@@ -105,25 +104,6 @@ function keyFileForRealEndpoint(options: Options): string {
   if (!fromEnv)
     throw new Error('--endpoint needs a key: pass --app-key-file <path> or set SYNCWARDEN_APP_KEY');
   return writeKeyFile(fromEnv);
-}
-
-function lambdaContext(timeoutMs: number): Context {
-  const requestId = randomUUID();
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'syncwarden-local-sync',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:syncwarden-local-sync',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/syncwarden-local-sync',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function describeRun(n: number, result: RunSummary | Error, nowMs: number): string {
@@ -233,7 +213,10 @@ async function main(): Promise<void> {
     const { handler } = await import('../../functions/sync/handler.js');
     const invoke = async (): Promise<RunSummary | Error> => {
       try {
-        return (await handler({ job: JOB }, lambdaContext(options.timeoutMs))) as RunSummary;
+        return (await handler(
+          { job: JOB },
+          lambdaContext('syncwarden-local-sync', options.timeoutMs),
+        )) as RunSummary;
       } catch (error) {
         return error instanceof Error ? error : new Error(String(error));
       }
