@@ -119,8 +119,8 @@ function describeRun(n: number, result: RunSummary | Error, nowMs: number): stri
       return `run ${n}: skipped, ${result.reason}`;
     default:
       return (
-        `run ${n}: ${result.outcome}, ${result.recordsWritten ?? 0} new records ` +
-        `(${result.recordsAlreadyStored ?? 0} re-read), ${result.pages ?? 0} pages, lag ${lagS} s` +
+        `run ${n}: ${result.outcome}, ${result.recordsWritten ?? 0} records written ` +
+        `(${result.recordsAlreadyStored ?? 0} already stored), ${result.pages ?? 0} pages, lag ${lagS} s` +
         (result.caughtUp === false ? ', backlog left for the next run' : '')
       );
   }
@@ -171,7 +171,9 @@ async function main(): Promise<void> {
       say(`Endpoint         ${new URL(baseUrl).origin} (real server; Thing ${options.thing})`);
     } else {
       simulator = await startThingWorxSimulator({
-        seed: 42,
+        // A new seed per session: a simulator restarted with the same seed would hand out the same
+        // entry ids with new timestamps, which the table would take for newer versions of old records.
+        seed: Date.now() % 2_147_483_647,
         thing: options.thing,
         initialEntries: 2_000,
         entriesPerSecond: 20,
