@@ -1,0 +1,132 @@
+// A rotation wired like production (real key services over loopback HTTP, real Secrets Manager client
+// calls) against the ThingWorx simulator and the in-memory Secrets Manager. Tests drive the four steps
+// as Secrets Manager does: RotateSecret stages the token AWSPENDING, then each step is invoked in order.
+import { randomUUID } from 'node:crypto';
+import { createRotationDependencies } from '../../../functions/rotate-key/dependencies.js';
+import { loadRotationConfig, type RotationConfig } from '../../../functions/rotate-key/rotation-config.js';
+import { ROTATION_STEPS, type RotationStep } from '../../../functions/rotate-key/rotation-event.js';
+import { type RotationDependencies, rotateKey } from '../../../functions/rotate-key/rotation-steps.js';
+import {
+  startThingWorxSimulator,
+  type ThingWorxSimulator,
+} from '../../../infra/local/thingworx-simulator/index.js';
+import { FakeSecretsManager } from '../../support/fake-secrets-manager.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
+
+export const KEY_USER = 'syncUser';
+export const JOB_SECRET = 'syncwarden/demo/app-key';
+export const ADMIN_SECRET = 'syncwarden/demo/rotation-admin';
+export const INITIAL_KEY_NAME = 'demo-initial';
+/** SYNC_TIMEOUT_SECONDS 60 + the 5 min key cache TTL. */
+export const OLD_KEY_GRACE_MS = (60 + 300) * 1000;
+
+export interface RotationHarness {
+  readonly sim: ThingWorxSimulator;
+  readonly secrets: FakeSecretsManager;
+  /** The job secret's ARN, as Secrets Manager passes it in the event. */
+  readonly secretArn: string;
+  readonly config: RotationConfig;
+  readonly deps: RotationDependencies;
+  readonly logger: RecordingLogger;
+  readonly metrics: RecordingMetrics;
+  /** Runs one step for `token` (what one Lambda invocation does). */
+  step(token: string, step: RotationStep): Promise<void>;
+  /** A whole rotation as RotateSecret runs it; returns the token. */
+  rotate(token?: string): Promise<string>;
+  /** Every key value the simulator has ever issued plus the admin key: none may appear in any output. */
+  keyValues(): string[];
+  close(): Promise<void>;
+}
+
+export async function startRotationHarness(
+  options: { sim?: ThingWorxSimulator; env?: Record<string, string>; initialKeyUser?: string } = {},
+): Promise<RotationHarness> {
+  const ownSim = options.sim === undefined;
+  const sim = options.sim ?? (await startThingWorxSimulator({ seed: 11, initialEntries: 20 }));
+  sim.keys.grant(KEY_USER, 'QueryStreamEntriesWithData');
+  const admin = sim.keys.add({ name: `rotation-admin-${randomUUID().slice(0, 6)}` }); // an Administrator key
+  const initial = sim.keys.add({ name: INITIAL_KEY_NAME, user: options.initialKeyUser ?? KEY_USER });
+  const initialExpiresAtMs = sim.keys.list().find((key) => key.name === INITIAL_KEY_NAME)?.expiresAtMs ?? 0;
+  const issued = new Set<string>([admin.keyId, initial.keyId]);
+
+  const secrets = new FakeSecretsManager();
+  const secretArn = secrets.createSecret(
+    JOB_SECRET,
+    JSON.stringify({
+      appKey: initial.keyId,
+      keyName: INITIAL_KEY_NAME,
+      expiresAt: new Date(initialExpiresAtMs).toISOString(),
+    }),
+  );
+  secrets.createSecret(ADMIN_SECRET, JSON.stringify({ appKey: admin.keyId, keyName: admin.name }));
+
+  const config = loadRotationConfig({
+    ENDPOINT_BASE_URL: sim.baseUrl,
+    ADMIN_SECRET_ID: ADMIN_SECRET,
+    ROTATION_KEY_USER: KEY_USER,
+    ROTATION_KEY_NAME_PREFIX: 'demo',
+    ROTATION_INTERVAL_DAYS: '7',
+    ROTATION_TEST_THING: sim.thing,
+    SYNC_TIMEOUT_SECONDS: '60',
+    REQUEST_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+  const logger = new RecordingLogger();
+  const metrics = new RecordingMetrics();
+  // No real waiting after a denied test read: the fixed pending key cannot change anyway.
+  const deps = createRotationDependencies(config, {
+    secretsManager: secrets.client,
+    logger,
+    metrics,
+    sleep: async () => undefined,
+  });
+
+  const step = (token: string, name: RotationStep) =>
+    rotateKey(
+      deps,
+      { SecretId: secretArn, ClientRequestToken: token, Step: name },
+      {
+        deadlineEpochMs: Date.now() + 20_000,
+      },
+    );
+  return {
+    sim,
+    secrets,
+    secretArn,
+    config,
+    deps,
+    logger,
+    metrics,
+    step,
+    rotate: async (token = randomUUID()) => {
+      secrets.startRotation(JOB_SECRET, token);
+      for (const name of ROTATION_STEPS) await step(token, name);
+      secrets.endRotation(JOB_SECRET, token);
+      return token;
+    },
+    keyValues: () => {
+      for (const key of sim.keys.list()) {
+        const value = sim.keys.keyIdOf(key.name);
+        if (value) issued.add(value);
+      }
+      return [...issued];
+    },
+    close: async () => {
+      if (ownSim) await sim.stop();
+    },
+  };
+}
+
+/** The names of the keys alive (not expired) on the server, the admin key left out. */
+export function liveKeyNames(sim: ThingWorxSimulator): string[] {
+  return sim.keys
+    .list()
+    .filter((key) => !key.expired && !key.name.startsWith('rotation-admin-'))
+    .map((key) => key.name)
+    .sort();
+}
+
+/** Fails the test if any key value appears in `text`. */
+export function leakedKeys(text: string, keyValues: readonly string[]): string[] {
+  return keyValues.filter((value) => text.includes(value));
+}
