@@ -1,0 +1,123 @@
+// The CloudWatch metrics the Lambdas publish (Powertools EMF), built apart from the alarms and widgets that
+// use them. Names and dimensions must match functions/: a test checks the shared constants agree.
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
+
+/** POWERTOOLS_SERVICE_NAME of every function: the `service` dimension of every metric. */
+export const SERVICE_NAME = 'syncwarden';
+/** Same value as METRICS_NAMESPACE in functions/shared/powertools.ts. */
+export const METRICS_NAMESPACE = 'SyncWarden';
+
+/** A recovered rotation: logged and counted, but not a failure worth waking anyone for. */
+export const RECOVERED_AUTH_CAUSE = 'stale-key';
+export const ALARMING_AUTH_CAUSES = ACCESS_DENIED_CAUSES.filter((cause) => cause !== RECOVERED_AUTH_CAUSE);
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Unlabelled, so an alarm renders it as a plain metric; widgets add labels with `.with({ label })`. */
+function metric(
+  metricName: string,
+  dimensionsMap: Record<string, string>,
+  statistic: string,
+  period: Duration,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME, ...dimensionsMap },
+    statistic,
+    period,
+  });
+}
+
+/** Metrics of one sync job (default dimension `Job`). */
+export class SyncJobMetrics {
+  constructor(readonly job: string) {}
+
+  private of(name: string, statistic: string, period: Duration = FIVE_MINUTES) {
+    return metric(name, { Job: this.job }, statistic, period);
+  }
+
+  runSucceeded(period?: Duration) {
+    return this.of('RunSucceeded', cloudwatch.Stats.SUM, period);
+  }
+  runFailed(period?: Duration) {
+    return this.of('RunFailed', cloudwatch.Stats.SUM, period);
+  }
+  runSkippedLockHeld(period?: Duration) {
+    return this.of('RunSkippedLockHeld', cloudwatch.Stats.SUM, period);
+  }
+  recordsSynced(period?: Duration) {
+    return this.of('RecordsSynced', cloudwatch.Stats.SUM, period);
+  }
+  syncLagSeconds(period?: Duration) {
+    return this.of('SyncLagSeconds', cloudwatch.Stats.MAXIMUM, period);
+  }
+  runDurationMs(period?: Duration) {
+    return this.of('RunDurationMs', cloudwatch.Stats.MAXIMUM, period);
+  }
+  appKeyDaysToExpiry(period?: Duration) {
+    return this.of('AppKeyDaysToExpiry', cloudwatch.Stats.MINIMUM, period);
+  }
+  lockTakeover(period?: Duration) {
+    return this.of('LockTakeover', cloudwatch.Stats.SUM, period);
+  }
+  lockLostBeforeRelease(period?: Duration) {
+    return this.of('LockLostBeforeRelease', cloudwatch.Stats.SUM, period);
+  }
+  authFailure(cause: string, period?: Duration) {
+    return metric(
+      'AuthFailure',
+      { Job: this.job, Cause: cause },
+      cloudwatch.Stats.SUM,
+      period ?? FIVE_MINUTES,
+    );
+  }
+
+  /** Access Denied failures of every cause except a recovered rotation (`stale-key`). */
+  accessDenied(period: Duration = FIVE_MINUTES): cloudwatch.MathExpression {
+    const usingMetrics = Object.fromEntries(
+      ALARMING_AUTH_CAUSES.map((cause, index) => [`cause${index}`, this.authFailure(cause, period)]),
+    );
+    return new cloudwatch.MathExpression({
+      expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      period,
+      label: 'Access Denied (all causes but stale-key)',
+    });
+  }
+}
+
+/** Metrics of one clock-skew target (dimension `Target`). */
+export class SkewTargetMetrics {
+  constructor(readonly target: string) {}
+
+  private of(name: string, statistic: string, period: Duration = FIVE_MINUTES) {
+    return metric(name, { Target: this.target }, statistic, period);
+  }
+
+  offsetMs(period?: Duration) {
+    return this.of('ClockOffsetMs', cloudwatch.Stats.AVERAGE, period);
+  }
+  offsetBoundMs(period?: Duration) {
+    return this.of('ClockOffsetBoundMs', cloudwatch.Stats.MAXIMUM, period);
+  }
+  absOffsetUpperMs(period?: Duration) {
+    return this.of('ClockAbsOffsetUpperMs', cloudwatch.Stats.MAXIMUM, period);
+  }
+  measurementFailed(period?: Duration) {
+    return this.of('MeasurementFailed', cloudwatch.Stats.SUM, period);
+  }
+  dateInconsistent(period?: Duration) {
+    return this.of('DateInconsistent', cloudwatch.Stats.SUM, period);
+  }
+  suspectedTimezone(period?: Duration) {
+    return this.of('SuspectedTimezone', cloudwatch.Stats.SUM, period);
+  }
+}
+
+/** `PairwiseSkewMs` of two targets (dimension `Pair`, `<a>|<b>` as the monitor names it). */
+export function pairwiseSkewMs(pair: string, period: Duration = FIVE_MINUTES): cloudwatch.Metric {
+  return metric('PairwiseSkewMs', { Pair: pair }, cloudwatch.Stats.MAXIMUM, period);
+}

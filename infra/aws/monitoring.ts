@@ -1,0 +1,280 @@
+// Alarms and the dashboard: what an operator looks at. Every alarm notifies the alarm topic; each one's
+// description says what it means and what to do (the README's alarm table says the same).
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Construct } from 'constructs';
+import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
+import type { ClockSkewMonitor } from './clock-skew-monitor.js';
+import { pairwiseSkewMs, RECOVERED_AUTH_CAUSE, SkewTargetMetrics, SyncJobMetrics } from './metrics.js';
+import type { ScheduledInvocation } from './scheduled-invocation.js';
+import type { ServiceFunction } from './service-function.js';
+import type { SyncJob } from './sync-job.js';
+
+/** Alarm when a run takes more than this share of its timeout. */
+export const DURATION_ALARM_FRACTION = 0.8;
+/** Alarm when the app key expires within this many days. */
+export const KEY_EXPIRY_ALARM_DAYS = 7;
+
+export interface MonitoringProps {
+  readonly jobs: readonly SyncJob[];
+  readonly clockSkewMonitor?: ClockSkewMonitor | undefined;
+  readonly alarmAction: cloudwatchActions.SnsAction;
+  /** @default the stack name */
+  readonly dashboardName?: string;
+}
+
+export class Monitoring extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+  private readonly prefix: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: MonitoringProps,
+  ) {
+    super(scope, id);
+    this.prefix = Stack.of(this).stackName;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? this.prefix,
+      defaultInterval: Duration.days(7),
+    });
+    for (const job of props.jobs) this.monitorJob(job);
+    if (props.clockSkewMonitor) this.monitorClockSkew(props.clockSkewMonitor);
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
+    );
+  }
+
+  /** https://console.aws.amazon.com URL of the dashboard in the stack's region. */
+  dashboardUrl(): string {
+    const region = Stack.of(this).region;
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+
+  private monitorJob(job: SyncJob): void {
+    const { name, timeoutSeconds } = job.job;
+    const metrics = new SyncJobMetrics(name);
+    const interval = Duration.minutes(job.job.schedule.intervalMinutes ?? 0);
+    const twoIntervals = Duration.minutes(2 * (job.job.schedule.intervalMinutes ?? 0));
+    const timeoutMs = timeoutSeconds * 1000;
+    const scope = new Construct(this, `Job-${name}`);
+
+    this.alarm(scope, 'RunFailed', `${name}-run-failed`, {
+      metric: metrics.runFailed(),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `A run of sync job ${name} failed (RunFailed). The run ledger and the log line "Run failed" name the cause; the next scheduled run resumes from the watermark.`,
+    });
+    this.alarm(scope, 'NoSuccessfulRun', `${name}-no-successful-run`, {
+      metric: metrics.runSucceeded(twoIntervals),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No data is the symptom: runs that never start publish nothing.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: `Gap alarm: sync job ${name} has had no successful run for 2 schedule intervals (${twoIntervals.toHumanString()}). Missing data counts as breaching, so it also fires when runs stop entirely (schedule disabled, invocation failures, placeholder secret never filled).`,
+    });
+    this.alarm(scope, 'RepeatedLockSkips', `${name}-repeated-lock-skips`, {
+      metric: metrics.runSkippedLockHeld(twoIntervals),
+      threshold: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `Sync job ${name} skipped at least 2 runs in 2 intervals because another run held the lease (RunSkippedLockHeld): runs overlap. Check run durations against the ${interval.toHumanString()} interval and the lock holder in the skip log line.`,
+    });
+    this.alarm(scope, 'DurationNearTimeout', `${name}-duration-near-timeout`, {
+      metric: metrics.runDurationMs(),
+      threshold: Math.round(timeoutMs * DURATION_ALARM_FRACTION),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `A run of sync job ${name} took more than ${DURATION_ALARM_FRACTION * 100}% of its ${timeoutSeconds} s timeout (RunDurationMs). A backlog or a slow endpoint: raise timeoutSeconds or pageSize, or check endpoint latency.`,
+    });
+    this.alarm(scope, 'AccessDenied', `${name}-access-denied`, {
+      metric: metrics.accessDenied(),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `Sync job ${name} was denied access (AuthFailure, any Cause except "${RECOVERED_AUTH_CAUSE}": a rotation the client recovered from is counted as ${RECOVERED_AUTH_CAUSE} and excluded). The Cause dimension and the "Access denied" log line say which of: ${ACCESS_DENIED_CAUSES.filter((c) => c !== RECOVERED_AUTH_CAUSE).join(', ')}.`,
+    });
+    this.alarm(scope, 'AppKeyExpiring', `${name}-app-key-expiring`, {
+      metric: metrics.appKeyDaysToExpiry(Duration.hours(1)),
+      threshold: KEY_EXPIRY_ALARM_DAYS,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // Published once per run: keep the state between runs.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      alarmDescription: `The app key of sync job ${name} expires within ${KEY_EXPIRY_ALARM_DAYS} days (AppKeyDaysToExpiry, from the secret's expiresAt). Create a new key on the server and put it, with its expiresAt, in the secret.`,
+    });
+    this.functionErrorsAlarm(scope, job.function, `${name}-lambda-errors`, `sync job ${name}`);
+    this.deadLettersAlarm(scope, job.invocation, `${name}-dead-letters`, `sync job ${name}`);
+
+    const runsPeriod = Duration.hours(1);
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: `## Sync job ${name}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: runs and outcomes`,
+        left: [
+          metrics.runSucceeded(runsPeriod).with({ label: 'succeeded' }),
+          metrics.runFailed(runsPeriod).with({ label: 'failed' }),
+          metrics.runSkippedLockHeld(runsPeriod).with({ label: 'skipped (lock held)' }),
+        ],
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: records synced`,
+        left: [metrics.recordsSynced(runsPeriod).with({ label: 'records written' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: lag behind the source (s)`,
+        left: [metrics.syncLagSeconds(runsPeriod).with({ label: 'lag (s), max' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: run duration vs timeout (ms)`,
+        left: [metrics.runDurationMs(runsPeriod).with({ label: 'duration (ms), max' })],
+        leftAnnotations: [
+          { value: timeoutMs, label: 'timeout', color: cloudwatch.Color.RED },
+          { value: timeoutMs * DURATION_ALARM_FRACTION, label: `${DURATION_ALARM_FRACTION * 100}% (alarm)` },
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: Access Denied by cause`,
+        left: ACCESS_DENIED_CAUSES.map((cause) =>
+          metrics.authFailure(cause, runsPeriod).with({ label: cause }),
+        ),
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: app key days to expiry`,
+        left: [metrics.appKeyDaysToExpiry(runsPeriod).with({ label: 'days left, min' })],
+        leftAnnotations: [{ value: KEY_EXPIRY_ALARM_DAYS, label: 'alarm', color: cloudwatch.Color.RED }],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: lease lock`,
+        left: [
+          metrics.lockTakeover(runsPeriod).with({ label: 'taken over from a crashed run' }),
+          metrics.lockLostBeforeRelease(runsPeriod).with({ label: 'lost before release' }),
+        ],
+        width: 8,
+      }),
+    );
+  }
+
+  private monitorClockSkew(monitor: ClockSkewMonitor): void {
+    const period = Duration.minutes(Math.max(1, monitor.config.schedule.intervalMinutes ?? 5));
+    const scope = new Construct(this, 'ClockSkew');
+    const widgets: cloudwatch.IWidget[] = [
+      new cloudwatch.TextWidget({ markdown: '## Clock skew', width: 24, height: 1 }),
+    ];
+    for (const target of monitor.config.targets) {
+      const metrics = new SkewTargetMetrics(target.name);
+      const targetScope = new Construct(scope, `Target-${target.name}`);
+      this.alarm(targetScope, 'SkewOverTolerance', `clock-skew-${target.name}`, {
+        metric: metrics.absOffsetUpperMs(period),
+        threshold: target.toleranceMs,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `The clock of ${target.name} (${target.url}) differs from ours by more than ${target.toleranceMs} ms (ClockAbsOffsetUpperMs = |offset| + bound) in 2 of 3 measurements. Fix NTP on that server; an offset near a multiple of 15 min is a time zone misconfiguration (SuspectedTimezone).`,
+      });
+      this.alarm(targetScope, 'MeasurementFailed', `clock-skew-${target.name}-measurement-failed`, {
+        metric: metrics.measurementFailed(period),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `The clock of ${target.name} (${target.url}) could not be measured in 2 of 3 attempts (MeasurementFailed): unreachable, no Date header, or inconsistent Dates (a cache in front of it). See the monitor's log.`,
+      });
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${target.name}: offset and bound (ms)`,
+          left: [
+            metrics.offsetMs(period).with({ label: 'offset (server - ours)' }),
+            metrics.offsetBoundMs(period).with({ label: 'bound (±)' }),
+            metrics.absOffsetUpperMs(period).with({ label: '|offset| + bound (alarm)' }),
+          ],
+          leftAnnotations: [
+            { value: target.toleranceMs, label: 'tolerance', color: cloudwatch.Color.RED },
+            { value: -target.toleranceMs, label: '-tolerance', color: cloudwatch.Color.RED },
+          ],
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${target.name}: measurement problems`,
+          left: [
+            metrics.measurementFailed(period).with({ label: 'measurement failed' }),
+            metrics.dateInconsistent(period).with({ label: 'Date inconsistent (cache?)' }),
+            metrics.suspectedTimezone(period).with({ label: 'suspected time zone' }),
+          ],
+          width: 12,
+        }),
+      );
+    }
+    if (monitor.config.pairs.length > 0) {
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: 'Pairwise skew (ms)',
+          left: monitor.config.pairs.map(([a, b]) =>
+            pairwiseSkewMs(`${a}|${b}`, period).with({ label: `${a} vs ${b}` }),
+          ),
+          width: 24,
+        }),
+      );
+    }
+    this.functionErrorsAlarm(scope, monitor.function, 'clock-skew-lambda-errors', 'the clock-skew monitor');
+    this.deadLettersAlarm(scope, monitor.invocation, 'clock-skew-dead-letters', 'the clock-skew monitor');
+    this.dashboard.addWidgets(...widgets);
+  }
+
+  private functionErrorsAlarm(scope: Construct, fn: ServiceFunction, name: string, what: string): void {
+    this.alarm(scope, 'LambdaErrors', name, {
+      metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `The Lambda of ${what} ended an invocation with an error (AWS/Lambda Errors), including timeouts and start-up failures (bad configuration) that publish no run metrics. See its log group.`,
+    });
+  }
+
+  private deadLettersAlarm(
+    scope: Construct,
+    invocation: ScheduledInvocation,
+    name: string,
+    what: string,
+  ): void {
+    this.alarm(scope, 'DeadLetters', name, {
+      metric: invocation.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `The dead-letter queue of ${what} is not empty: Scheduler could not deliver an invocation, or an invocation failed (the message holds the error). Read the messages, fix the cause, then purge the queue.`,
+    });
+  }
+
+  private alarm(
+    scope: Construct,
+    id: string,
+    name: string,
+    props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'evaluationPeriods'> & { evaluationPeriods?: number },
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(scope, id, {
+      evaluationPeriods: 1,
+      ...props,
+      alarmName: `${this.prefix}-${name}`,
+      actionsEnabled: true,
+    });
+    alarm.addAlarmAction(this.props.alarmAction);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}

@@ -1,0 +1,31 @@
+// The two DynamoDB tables, keyed as functions/shared/tables.ts defines: the control table (locks,
+// watermarks, run ledger with TTL, last skew per target) and the records table. Data is retained.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/shared/tables.js';
+
+export interface SyncWardenTablesProps {
+  /** What happens to the tables when they leave the stack. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class SyncWardenTables extends Construct {
+  readonly control: dynamodb.Table;
+  readonly records: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: SyncWardenTablesProps = {}) {
+    super(scope, id);
+    const common: dynamodb.TableProps = {
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    };
+    this.control = new dynamodb.Table(this, 'Control', { ...common, timeToLiveAttribute: TTL_ATTRIBUTE });
+    this.records = new dynamodb.Table(this, 'Records', common);
+  }
+}

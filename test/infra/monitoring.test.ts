@@ -1,0 +1,305 @@
+// Every alarm: its metric, threshold, comparison, missing-data rule and the topic it notifies; the topic,
+// the dashboard and the outputs. Synthesized once without bundling (the code does not matter here).
+import type { CfnResource } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { CLOCK_SKEW_HANDLER_EXISTS, exampleConfig, only, synthesize } from './fixture.js';
+
+const { stack, template } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
+const [job] = stack.jobs;
+if (!job) throw new Error('the example configuration has one job');
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnResource);
+const topic = { Ref: logicalId(stack.alarmTopic.topic) };
+const jobDimension = { Job: 'sensor-stream' };
+
+type Json = Record<string, unknown>;
+const alarm = (name: string) =>
+  only(template, 'AWS::CloudWatch::Alarm', { AlarmName: `SyncWarden-${name}` }).resource.Properties as Json;
+/** As CloudFormation gets them: sorted by name (code-point order, so `service` comes last). */
+const dimensions = (map: Record<string, string>) =>
+  Object.entries({ service: 'syncwarden', ...map })
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([Name, Value]) => ({ Name, Value }));
+
+describe('alarms', () => {
+  it('every alarm notifies the alarm topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
+    expect(alarms.length).toBe(8 + (CLOCK_SKEW_HANDLER_EXISTS ? 4 : 0));
+    for (const { Properties } of alarms) {
+      expect(Properties.AlarmActions).toEqual([topic]);
+      expect(Properties.ActionsEnabled).toBe(true);
+      expect(String(Properties.AlarmDescription).length).toBeGreaterThan(80);
+    }
+  });
+
+  it.each([
+    ['sensor-stream-run-failed', 'RunFailed', 'Sum', 300, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'],
+    ['sensor-stream-no-successful-run', 'RunSucceeded', 'Sum', 8 * 3600, 'LessThanThreshold', 1, 'breaching'],
+    [
+      'sensor-stream-repeated-lock-skips',
+      'RunSkippedLockHeld',
+      'Sum',
+      8 * 3600,
+      'GreaterThanOrEqualToThreshold',
+      2,
+      'notBreaching',
+    ],
+    [
+      'sensor-stream-duration-near-timeout',
+      'RunDurationMs',
+      'Maximum',
+      300,
+      'GreaterThanThreshold',
+      240_000,
+      'notBreaching',
+    ],
+    [
+      'sensor-stream-app-key-expiring',
+      'AppKeyDaysToExpiry',
+      'Minimum',
+      3600,
+      'LessThanThreshold',
+      7,
+      'ignore',
+    ],
+  ])(
+    '%s: %s %s over %i s %s %d (missing data: %s)',
+    (name, metricName, statistic, period, operator, threshold, missing) => {
+      expect(alarm(name)).toMatchObject({
+        Namespace: 'SyncWarden',
+        MetricName: metricName,
+        Dimensions: dimensions(jobDimension),
+        Statistic: statistic,
+        Period: period,
+        EvaluationPeriods: 1,
+        ComparisonOperator: operator,
+        Threshold: threshold,
+        TreatMissingData: missing,
+      });
+    },
+  );
+
+  it('the gap alarm says it treats missing data as breaching', () => {
+    expect(alarm('sensor-stream-no-successful-run').AlarmDescription).toMatch(
+      /2 schedule intervals \(8 hours\).*Missing data counts as breaching/,
+    );
+  });
+
+  it('Access Denied sums every AuthFailure cause except stale-key', () => {
+    const properties = alarm('sensor-stream-access-denied');
+    expect(properties).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(properties.AlarmDescription).toMatch(/except "stale-key".*recovered/);
+    const metrics = properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: Json;
+      ReturnData?: boolean;
+    }[];
+    const causes = metrics.flatMap((m) =>
+      m.MetricStat
+        ? [(m.MetricStat.Metric as { Dimensions: { Name: string; Value: string }[] }).Dimensions]
+        : [],
+    );
+    expect(causes.map((d) => d.find((x) => x.Name === 'Cause')?.Value)).toEqual([
+      'expired-key',
+      'invalid-key',
+      'permission-denied',
+      'content-type-rejected',
+      'proxy-auth',
+      'cached-response',
+      'clock-skew',
+      'key-in-url',
+      'unknown',
+    ]);
+    for (const dims of causes)
+      expect(dims).toEqual(dimensions({ ...jobDimension, Cause: expect.any(String) }));
+    for (const m of metrics.filter((m) => m.MetricStat)) {
+      expect(m.MetricStat).toMatchObject({
+        Metric: { Namespace: 'SyncWarden', MetricName: 'AuthFailure' },
+        Period: 300,
+        Stat: 'Sum',
+      });
+    }
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+      `SUM([${causes.map((_, i) => `cause${i}`).join(', ')}])`,
+    );
+  });
+
+  it("the sync Lambda's own errors and its DLQ alarm at the first occurrence", () => {
+    expect(alarm('sensor-stream-lambda-errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(job.function.function) } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarm('sensor-stream-dead-letters')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(job.invocation.deadLetterQueue), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it.runIf(CLOCK_SKEW_HANDLER_EXISTS)(
+    'clock skew alarms per target on |offset| + bound over its tolerance',
+    () => {
+      expect(alarm('clock-skew-thingworx')).toMatchObject({
+        Namespace: 'SyncWarden',
+        MetricName: 'ClockAbsOffsetUpperMs',
+        Dimensions: dimensions({ Target: 'thingworx' }),
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 2000,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarm('clock-skew-thingworx-measurement-failed')).toMatchObject({
+        MetricName: 'MeasurementFailed',
+        Dimensions: dimensions({ Target: 'thingworx' }),
+        Statistic: 'Sum',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+      });
+      expect(alarm('clock-skew-lambda-errors')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+      });
+      expect(alarm('clock-skew-dead-letters')).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+      });
+    },
+  );
+});
+
+describe('alarm topic', () => {
+  it('is encrypted with a rotating key CloudWatch may use, TLS only, and mails the configured address', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.alarmTopic.key), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: '*',
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: topic,
+    });
+  });
+});
+
+describe('dashboard and outputs', () => {
+  it('shows runs, records, lag, duration against timeout, Access Denied by cause and skew with its bound', () => {
+    const { resource } = only(template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify((resource.Properties as Json).DashboardBody);
+    for (const title of [
+      'sensor-stream: runs and outcomes',
+      'sensor-stream: records synced',
+      'sensor-stream: lag behind the source (s)',
+      'sensor-stream: run duration vs timeout (ms)',
+      'sensor-stream: Access Denied by cause',
+      'sensor-stream: app key days to expiry',
+      ...(CLOCK_SKEW_HANDLER_EXISTS ? ['thingworx: offset and bound (ms)'] : []),
+    ]) {
+      expect(body).toContain(title);
+    }
+    expect(body).toContain('\\"value\\":300000,\\"label\\":\\"timeout\\"');
+  });
+
+  it('outputs the topic ARN, the dashboard URL and the secret to fill', () => {
+    template.hasOutput('AlarmTopicArn', { Value: topic });
+    template.hasOutput('DashboardUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            '.console.aws.amazon.com/cloudwatch/home?region=',
+            '#dashboards:name=',
+            { Ref: logicalId(stack.monitoring.dashboard) },
+          ]),
+        ],
+      },
+    });
+    template.hasOutput('*', {
+      Value: 'SyncWarden/sensor-stream/app-key',
+      Description: Match.stringLikeRegexp('put-secret-value'),
+    });
+  });
+});
+
+describe('existing secrets', () => {
+  const variant = (secret: string) =>
+    synthesize({ jobs: [{ ...(exampleConfig().jobs as Json[])[0], skewTarget: undefined, secret }] })
+      .template;
+  const readStatement = (t: ReturnType<typeof variant>) =>
+    Object.values(t.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Json[] } } }).Properties.PolicyDocument
+            .Statement,
+      )
+      .find((s) => s.Sid === 'ReadOwnAppKey');
+
+  it('grants GetSecretValue on a secret named in the configuration, any random suffix, no VersionStage', () => {
+    const t = variant('prod/thingworx-key');
+    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(readStatement(t)).toEqual({
+      Sid: 'ReadOwnAppKey',
+      Action: 'secretsmanager:GetSecretValue',
+      Effect: 'Allow',
+      Resource: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':secretsmanager:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':secret:prod/thingworx-key-??????',
+          ],
+        ],
+      },
+    });
+  });
+
+  it('grants GetSecretValue on exactly a complete secret ARN', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/key-AbC123';
+    expect(readStatement(variant(arn))?.Resource).toBe(arn);
+  });
+});
