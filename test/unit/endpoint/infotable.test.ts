@@ -22,4 +22,20 @@ describe('InfoTable parsing', () => {
     expect(call).toThrow(/POST \/x did not answer an InfoTable: rows:/);
     expect(call).not.toThrow(/private-data/);
   });
+
+  it('names a row that is not an object by its index', () => {
+    const call = () =>
+      parseInfoTable({ dataShape: { fieldDefinitions: {} }, rows: [{ id: 'a' }, 42] }, 'POST /x');
+    expect(call).toThrow('POST /x did not answer an InfoTable: rows.1: expected an object, got a number');
+  });
+
+  it('names a field definition without its base type', () => {
+    const call = () =>
+      parseInfoTable({ dataShape: { fieldDefinitions: { id: { name: 'id' } } }, rows: [] }, 'POST /x');
+    expect(call).toThrow('dataShape.fieldDefinitions.id.baseType: expected a string, got nothing');
+  });
+
+  it('rejects an HTML or text body parsed as a string', () => {
+    expect(() => parseInfoTable('<html>', 'POST /x')).toThrow('(root): expected an object, got a string');
+  });
 });
