@@ -29,11 +29,16 @@ export class ResponseTooLargeError extends SyncWardenError {
 
 /** An HTTP status the client does not retry (or stopped retrying), other than the Access Denied family. */
 export class EndpointHttpError extends SyncWardenError {
+  /** The start of the answer, key redacted; only entity-service calls carry it (their errors explain themselves). */
+  declare readonly bodySnippet?: string;
+
   constructor(
     message: string,
     readonly status: number,
+    options: { readonly bodySnippet?: string } = {},
   ) {
     super(message, 'endpoint-http-error');
+    if (options.bodySnippet !== undefined) Object.assign(this, { bodySnippet: options.bodySnippet });
   }
 }
 

@@ -1,6 +1,7 @@
 // Client for ThingWorx services (and any JSON API taking a key header): the key only in its header,
 // no-cache headers, HTTPS except loopback, a per-request timeout, a run deadline no retry crosses,
 // a size cap, a content-type check, retries for transient failures and the version-aware auth retry.
+// Entity services that change state are sent once; their callers settle a lost answer by reading state.
 import { assertKeyNotExpired, ExpiredKeyError } from '../app-key/key-expiry.js';
 import type { AppKey, KeySource } from '../app-key/key-source.js';
 import { type Clock, systemClock } from '../shared/clock.js';
@@ -14,6 +15,7 @@ import {
   type DiagnosisInput,
   diagnose,
   FROZEN_DATE_MIN_ELAPSED_MS,
+  redact,
   reportAccessDenied,
 } from './diagnose.js';
 import {
@@ -74,11 +76,24 @@ export interface ThingWorxClientDeps {
   readonly metrics?: DimensionedMetricsSink;
 }
 
+export interface EntityServiceOptions {
+  /**
+   * True for services that may be repeated (queries, setting an absolute value): transient failures are
+   * retried. False for services that change state (create, delete): sent exactly once, and a network
+   * error, timeout, 5xx or unreadable answer is thrown, since the service may have run.
+   */
+  readonly idempotent: boolean;
+  /** Resolve a 404 (no such entity, e.g. no key of that name) as `undefined` instead of throwing. @default false */
+  readonly notFoundAsUndefined?: boolean;
+}
+
 export type ProbeResult =
   | { readonly outcome: 'accepted'; readonly status: number; readonly serverDate?: string }
   | { readonly outcome: 'denied'; readonly diagnosis: Diagnosis }
   | { readonly outcome: 'failed'; readonly reason: string; readonly message: string };
 
+/** How much of an error answer an entity-service error quotes. */
+const ERROR_BODY_SNIPPET_CHARS = 200;
 /** Below this much time left, a first attempt is not worth starting. */
 const MIN_FIRST_ATTEMPT_MS = 100;
 /** The wait before re-reading an unchanged secret after a 401/403: 1–3 s, long enough for a rotation to land. */
@@ -101,6 +116,8 @@ interface SendMode {
   readonly maxAttempts: number;
   /** Whether a 401/403 may be retried with a newer key version. */
   readonly authRetry: boolean;
+  /** Set for entity services: an empty 2xx body is a void answer, and an HTTP error quotes the answer. */
+  readonly entityService?: { readonly idempotent: boolean };
 }
 
 export class ThingWorxClient {
@@ -170,6 +187,43 @@ export class ThingWorxClient {
     return parseInfoTable(json, `POST ${describeUrl(url)}`) as InfoTable<Row>;
   }
 
+  /**
+   * POSTs the service at `path` (relative to the base URL, e.g. `/Thingworx/ApplicationKeys/<name>/Services/GetKeyID`)
+   * and parses the InfoTable it answers; an empty 2xx body is an empty InfoTable. A 401/403 may be
+   * retried once with a newer key version even when not idempotent: ThingWorx ran nothing.
+   */
+  callEntityService<Row = Record<string, unknown>>(
+    path: string,
+    params: Readonly<Record<string, unknown>>,
+    options: EntityServiceOptions & { readonly notFoundAsUndefined: true },
+  ): Promise<InfoTable<Row> | undefined>;
+  callEntityService<Row = Record<string, unknown>>(
+    path: string,
+    params: Readonly<Record<string, unknown>>,
+    options: EntityServiceOptions & { readonly notFoundAsUndefined?: false },
+  ): Promise<InfoTable<Row>>;
+  async callEntityService<Row>(
+    path: string,
+    params: Readonly<Record<string, unknown>>,
+    options: EntityServiceOptions,
+  ): Promise<InfoTable<Row> | undefined> {
+    const url = this.resolve(path);
+    const mode: SendMode = {
+      maxAttempts: options.idempotent ? this.runMode().maxAttempts : 1,
+      authRetry: true,
+      entityService: { idempotent: options.idempotent },
+    };
+    try {
+      const json = await this.send('POST', url, JSON.stringify(params), mode);
+      return parseInfoTable(json, `POST ${describeUrl(url)}`) as InfoTable<Row>;
+    } catch (error) {
+      if (options.notFoundAsUndefined && error instanceof EndpointHttpError && error.status === 404) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   /** GETs a JSON document at `path` (relative to the base URL, starting with "/"). */
   async getJson(path: string): Promise<unknown> {
     return this.send('GET', this.resolve(path), undefined, this.runMode());
@@ -233,6 +287,9 @@ export class ThingWorxClient {
   ): Promise<unknown> {
     for (let parseAttempt = 1; ; parseAttempt++) {
       const response = await this.sendRaw(method, url, body, mode);
+      // A fresh empty InfoTable each time: parseInfoTable hands back the objects it was given.
+      if (mode.entityService && response.body.trim() === '')
+        return { dataShape: { fieldDefinitions: {} }, rows: [] };
       try {
         return JSON.parse(response.body);
       } catch {
@@ -289,9 +346,17 @@ export class ThingWorxClient {
 
       if (status >= 200 && status < 300) {
         const contentType = response.headers['content-type'] ?? '';
-        const cachedOrHtml = this.classifyUnexpectedSuccess(response, key, previousDate, requestName);
+        // A service without output may answer an empty 200 (any content type) on a real server.
+        const voidAnswer = mode.entityService !== undefined && response.body.trim() === '';
+        const cachedOrHtml = this.classifyUnexpectedSuccess(
+          response,
+          key,
+          previousDate,
+          requestName,
+          voidAnswer,
+        );
         if (cachedOrHtml) throw this.denied(cachedOrHtml, false);
-        if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+        if (!voidAnswer && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
           throw new InvalidResponseError(
             `${requestName}: expected application/json, got "${contentType}"`,
             false,
@@ -336,9 +401,12 @@ export class ThingWorxClient {
         await this.backoff(attempt, retryAfterMs, requestName, lastFailure, `HTTP ${status}`);
         continue;
       }
+      const sentOnce = mode.entityService?.idempotent === false;
+      const attempts = sentOnce ? ' (sent once: not idempotent)' : ` after ${attempt} attempts`;
       throw new EndpointHttpError(
-        `${requestName} answered ${status}${isRetryableStatus(status) ? ` after ${attempt} attempts` : ''}`,
+        `${requestName} answered ${status}${isRetryableStatus(status) ? attempts : ''}`,
         status,
+        mode.entityService ? { bodySnippet: errorBodySnippet(response.body, key) } : {},
       );
     }
   }
@@ -430,12 +498,13 @@ export class ThingWorxClient {
     }
   }
 
-  /** A 2xx that must not become data: served by a cache, or an HTML page instead of JSON. */
+  /** A 2xx that must not become data: served by a cache, or an HTML page instead of JSON (an empty void answer is no page). */
   private classifyUnexpectedSuccess(
     response: HttpResponse,
     key: AppKey,
     previousDate: ThingWorxClient['lastDate'],
     requestName: string,
+    voidAnswer = false,
   ): Diagnosis | undefined {
     const { headers } = response;
     const serverDateMs = Date.parse(headers.date ?? '');
@@ -446,7 +515,7 @@ export class ThingWorxClient {
     const suspicious =
       dateFrozen ||
       Number(headers.age) > 0 ||
-      /html/i.test(headers['content-type'] ?? '') ||
+      (!voidAnswer && /html/i.test(headers['content-type'] ?? '')) ||
       ['x-cache', 'x-cache-status', 'cf-cache-status'].some((name) => /\bhit\b/i.test(headers[name] ?? ''));
     // Only suspicious answers are diagnosed: a healthy page of data is not scanned or redacted.
     return suspicious
@@ -531,4 +600,14 @@ export class ThingWorxClient {
     this.logger.warn('Retrying endpoint request', { request: requestName, attempt, after: what, delayMs });
     await this.sleep(delayMs);
   }
+}
+
+/** The start of an error answer for the operator: redacted before it is cut, so no key prefix survives. */
+function errorBodySnippet(body: string, key: AppKey): string {
+  const text = redact(body, key)
+    .slice(0, ERROR_BODY_SNIPPET_CHARS * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (text === '') return 'empty body';
+  return text.length > ERROR_BODY_SNIPPET_CHARS ? `${text.slice(0, ERROR_BODY_SNIPPET_CHARS)}…` : text;
 }

@@ -24,13 +24,18 @@ export class PendingKeyRejectedError extends SyncWardenError {
   }
 }
 
-/** ThingWorx refused the admin key (401/403) on a key service: the admin secret or its user's permissions. */
+/**
+ * ThingWorx refused the admin key (401/403) on a key service, or it expired before it was sent: the admin
+ * secret or its user's permissions. `cause` is the client's diagnosis (an `AccessDeniedError`).
+ */
 export class AdminKeyDeniedError extends SyncWardenError {
   constructor(
     message: string,
-    readonly status: number,
+    /** Undefined when the key was not sent (expired). */
+    readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message, 'admin-key-denied');
+    super(message, 'admin-key-denied', options);
   }
 }
 

@@ -1,26 +1,11 @@
-// ThingWorx application key services, called with the admin key: create, read the key id, check and
-// set expiry, delete. Built on the endpoint client's transport and URL policy rather than on
-// ThingWorxClient, whose `callService` reaches Things only and retries blindly. Here reads and
-// SetExpirationDate (an absolute date: same call, same result) retry transient failures; Create and
-// Delete are sent once, and callers settle an ambiguous outcome by reading the key's state instead.
-import { assertKeyNotExpired } from '../app-key/key-expiry.js';
-import type { AppKey, KeySource } from '../app-key/key-source.js';
-import { redact } from '../endpoint/diagnose.js';
-import { EndpointUnreachableError } from '../endpoint/errors.js';
-import {
-  assertSecureUrl,
-  describeUrl,
-  type HttpResponse,
-  type HttpTransport,
-} from '../endpoint/http-request.js';
-import { parseInfoTable } from '../endpoint/infotable.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  fullJitterBackoffMs,
-  isRetryableStatus,
-  type RetryPolicy,
-} from '../endpoint/retry-policy.js';
-import type { Clock } from '../shared/clock.js';
+// ThingWorx application key services, called through the endpoint client with the admin key: create,
+// read the key id, check and set expiry, delete. Reads and SetExpirationDate (an absolute date: same
+// call, same result) retry transient failures; Create and Delete are sent once, and an ambiguous
+// outcome is settled by reading the key's state instead.
+import { AccessDeniedError } from '../endpoint/diagnose.js';
+import { EndpointHttpError } from '../endpoint/errors.js';
+import type { InfoTable } from '../endpoint/infotable.js';
+import type { ThingWorxClient } from '../endpoint/thingworx-client.js';
 import { AdminKeyDeniedError, KeyServiceError } from './errors.js';
 
 export interface NewKeySpec {
@@ -42,45 +27,24 @@ export interface KeyServices {
   delete(name: string): Promise<'deleted' | 'absent'>;
 }
 
-export interface ThingWorxKeyServicesOptions {
-  readonly baseUrl: URL;
-  /** The admin key's store (its own secret); read once per instance, i.e. once per invocation. */
-  readonly adminKey: KeySource;
-  readonly keyHeaderName: string;
-  readonly requestTimeoutMs: number;
-  /** Epoch ms by which every request and retry must be over (from the invocation's remaining time). */
-  readonly deadlineEpochMs: number;
-}
+/** The client call the key services make: a `ThingWorxClient` whose key source holds the admin key. */
+export type EntityServiceCaller = Pick<ThingWorxClient, 'callEntityService'>;
 
-export interface ThingWorxKeyServicesDeps {
-  readonly transport: HttpTransport;
-  readonly clock: Clock;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
-}
-
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-const BODY_SNIPPET_CHARS = 200;
 const ENTITY_SERVICES = '/Thingworx/Resources/EntityServices/Services';
-/** Reads are cheap: three attempts within the deadline is plenty for a step Secrets Manager retries anyway. */
-const RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 };
 
-type Answer = { readonly found: true; readonly json: unknown } | { readonly found: false };
+type ResultRow = { readonly result?: unknown };
 
 export class ThingWorxKeyServices implements KeyServices {
-  private adminKeyRead?: Promise<AppKey>;
-
   constructor(
-    private readonly options: ThingWorxKeyServicesOptions,
-    private readonly deps: ThingWorxKeyServicesDeps,
-  ) {
-    assertSecureUrl(options.baseUrl);
-  }
+    private readonly admin: EntityServiceCaller,
+    /** Where the admin key comes from (`KeySource.describe()`), named when ThingWorx refuses it. */
+    private readonly adminKeySource: string,
+  ) {}
 
   async keyIdOf(name: string): Promise<string | undefined> {
-    const answer = await this.invoke(keyServicePath(name, 'GetKeyID'), {}, { retry: true });
-    if (!answer.found) return undefined;
-    const keyId = resultOf(answer.json, `GetKeyID of ${name}`);
+    const table = await this.call(keyServicePath(name, 'GetKeyID'), {}, { idempotent: true });
+    if (table === undefined) return undefined;
+    const keyId = table.rows[0]?.result;
     if (typeof keyId !== 'string' || keyId === '') {
       throw new KeyServiceError(`GetKeyID of application key ${name} answered no key id`);
     }
@@ -91,19 +55,12 @@ export class ThingWorxKeyServices implements KeyServices {
     let reused = (await this.keyIdOf(spec.name)) !== undefined;
     if (!reused) {
       try {
-        await this.requireFound(
-          'CreateApplicationKey',
-          await this.invoke(
-            `${ENTITY_SERVICES}/CreateApplicationKey`,
-            {
-              name: spec.name,
-              userName: spec.userName,
-              expirationDate: spec.expiresAtMs,
-              ...(spec.ipAllowlist.length > 0 ? { ipWhitelist: spec.ipAllowlist.join(',') } : {}),
-            },
-            { retry: false },
-          ),
-        );
+        await this.callOnce('CreateApplicationKey', {
+          name: spec.name,
+          userName: spec.userName,
+          expirationDate: spec.expiresAtMs,
+          ...(spec.ipAllowlist.length > 0 ? { ipWhitelist: spec.ipAllowlist.join(',') } : {}),
+        });
       } catch (error) {
         // The create may have landed although its answer was lost (or a concurrent retry made it).
         if ((await this.keyIdOf(spec.name)) === undefined) throw error;
@@ -123,9 +80,9 @@ export class ThingWorxKeyServices implements KeyServices {
   }
 
   async expiryState(name: string): Promise<'live' | 'expired' | 'absent'> {
-    const answer = await this.invoke(keyServicePath(name, 'IsExpired'), {}, { retry: true });
-    if (!answer.found) return 'absent';
-    const result = resultOf(answer.json, `IsExpired of ${name}`);
+    const table = await this.call(keyServicePath(name, 'IsExpired'), {}, { idempotent: true });
+    if (table === undefined) return 'absent';
+    const result = table.rows[0]?.result;
     if (typeof result !== 'boolean') {
       throw new KeyServiceError(
         `IsExpired of application key ${name} answered ${typeof result}, not a boolean`,
@@ -135,21 +92,18 @@ export class ThingWorxKeyServices implements KeyServices {
   }
 
   async setExpiration(name: string, expiresAtMs: number): Promise<'set' | 'absent'> {
-    const answer = await this.invoke(
+    const table = await this.call(
       keyServicePath(name, 'SetExpirationDate'),
       { expirationDate: expiresAtMs },
-      { retry: true },
+      { idempotent: true },
     );
-    return answer.found ? 'set' : 'absent';
+    return table === undefined ? 'absent' : 'set';
   }
 
   async delete(name: string): Promise<'deleted' | 'absent'> {
     if ((await this.keyIdOf(name)) === undefined) return 'absent';
     try {
-      await this.requireFound(
-        'DeleteApplicationKey',
-        await this.invoke(`${ENTITY_SERVICES}/DeleteApplicationKey`, { name }, { retry: false }),
-      );
+      await this.callOnce('DeleteApplicationKey', { name });
       return 'deleted';
     } catch (error) {
       // A delete whose answer was lost (or a concurrent one) leaves the key gone: that is success.
@@ -158,120 +112,53 @@ export class ThingWorxKeyServices implements KeyServices {
     }
   }
 
-  private async requireFound(service: string, answer: Answer): Promise<void> {
-    if (!answer.found) throw new KeyServiceError(`${service} is not available on this server`, 404);
+  /** An EntityServices service that changes state: sent exactly once, never retried blindly. */
+  private async callOnce(service: string, params: Readonly<Record<string, unknown>>): Promise<void> {
+    const table = await this.call(`${ENTITY_SERVICES}/${service}`, params, { idempotent: false });
+    if (table === undefined) throw new KeyServiceError(`${service} is not available on this server`, 404);
   }
 
-  /** POSTs one service; 404 (no such key) is an answer, 401/403 and other failures throw with the cause. */
-  private async invoke(
+  /** POSTs one service; 404 (no such key) is `undefined`, a refused admin key or an HTTP error throws with its cause. */
+  private async call(
     path: string,
     params: Readonly<Record<string, unknown>>,
-    mode: { readonly retry: boolean },
-  ): Promise<Answer> {
-    const adminKey = await this.readAdminKey();
-    const url = this.resolve(path);
-    const requestName = `POST ${describeUrl(url)}`;
-    const maxAttempts = mode.retry ? RETRY_POLICY.maxAttempts : 1;
-    for (let attempt = 1; ; attempt++) {
-      const remainingMs = this.options.deadlineEpochMs - this.deps.clock.nowMs();
-      if (remainingMs <= 0) throw new KeyServiceError(`${requestName}: no time left before the deadline`);
-      let response: HttpResponse;
-      try {
-        response = await this.deps.transport({
-          method: 'POST',
-          url,
-          headers: {
-            [this.options.keyHeaderName]: adminKey.appKey,
-            Accept: 'application/json',
-            'Content-Type': 'application/json',
-            'Cache-Control': 'no-cache, no-store',
-            Pragma: 'no-cache',
-          },
-          body: JSON.stringify(params),
-          timeoutMs: Math.min(this.options.requestTimeoutMs, remainingMs),
-          maxResponseBytes: MAX_RESPONSE_BYTES,
-        });
-      } catch (error) {
-        if (
-          error instanceof EndpointUnreachableError &&
-          attempt < maxAttempts &&
-          (await this.backoff(attempt))
-        ) {
-          continue;
-        }
-        throw error;
-      }
-      const { status } = response;
-      if (status >= 200 && status < 300)
-        return { found: true, json: this.parseSuccess(response, requestName) };
-      if (status === 404) return { found: false };
-      const snippet = bodySnippet(response.body, adminKey);
-      if (status === 401 || status === 403) {
+    { idempotent }: { readonly idempotent: boolean },
+  ): Promise<InfoTable<ResultRow> | undefined> {
+    try {
+      return await this.admin.callEntityService<ResultRow>(path, params, {
+        idempotent,
+        notFoundAsUndefined: true,
+      });
+    } catch (error) {
+      if (error instanceof AccessDeniedError && isAdminKeyRefusal(error)) {
+        const { evidence, diagnosis } = error;
+        const how = evidence.status === undefined ? 'not sent' : `HTTP ${evidence.status}`;
+        const said = evidence.bodySnippet ? `: ${evidence.bodySnippet}` : '';
         throw new AdminKeyDeniedError(
-          `${requestName} refused the admin key (HTTP ${status}: ${snippet}); check that the key in ` +
-            `${this.options.adminKey.describe()} is valid and its user may invoke this service`,
-          status,
+          `${evidence.request} refused the admin key from ${this.adminKeySource} (${how}, ${error.cause}${said}): ` +
+            `${diagnosis.meaning}. What to do: ${diagnosis.action}`,
+          evidence.status,
+          { cause: error },
         );
       }
-      if (isRetryableStatus(status) && attempt < maxAttempts && (await this.backoff(attempt))) continue;
-      throw new KeyServiceError(`${requestName} answered HTTP ${status}: ${snippet}`, status);
+      if (error instanceof EndpointHttpError) {
+        throw new KeyServiceError(
+          `POST ${path} answered HTTP ${error.status}: ${error.bodySnippet ?? 'empty body'}`,
+          error.status,
+          { cause: error },
+        );
+      }
+      throw error;
     }
   }
+}
 
-  private parseSuccess(response: HttpResponse, requestName: string): unknown {
-    // A service without output may answer an empty 200 on a real server.
-    if (response.body.trim() === '') return { dataShape: { fieldDefinitions: {} }, rows: [] };
-    const contentType = response.headers['content-type'] ?? '';
-    if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
-      throw new KeyServiceError(
-        `${requestName} answered "${contentType}" instead of JSON (a login page or proxy in the way?)`,
-        response.status,
-      );
-    }
-    try {
-      return JSON.parse(response.body);
-    } catch {
-      throw new KeyServiceError(`${requestName} answered a body that is not valid JSON`, response.status);
-    }
-  }
-
-  /** Waits before the next attempt; false when that attempt could not finish before the deadline. */
-  private async backoff(attempt: number): Promise<boolean> {
-    const delayMs = fullJitterBackoffMs(attempt, RETRY_POLICY, this.deps.random);
-    const fits =
-      this.deps.clock.nowMs() + delayMs + this.options.requestTimeoutMs <= this.options.deadlineEpochMs;
-    if (fits) await this.deps.sleep(delayMs);
-    return fits;
-  }
-
-  private readAdminKey(): Promise<AppKey> {
-    this.adminKeyRead ??= this.options.adminKey.get().then((key) => {
-      // An expired admin key would only produce 401s; say what is wrong instead.
-      assertKeyNotExpired(key, this.options.adminKey.describe(), this.deps.clock.nowMs());
-      return key;
-    });
-    return this.adminKeyRead;
-  }
-
-  private resolve(path: string): URL {
-    const url = new URL(this.options.baseUrl.href);
-    url.pathname = `${this.options.baseUrl.pathname.replace(/\/+$/, '')}${path}`;
-    return url;
-  }
+/** 401/403, or an expired admin key the client would not send: the admin secret or its user is at fault. */
+function isAdminKeyRefusal(error: AccessDeniedError): boolean {
+  const { status } = error.evidence;
+  return status === 401 || status === 403 || error.cause === 'expired-key';
 }
 
 function keyServicePath(name: string, service: string): string {
   return `/Thingworx/ApplicationKeys/${encodeURIComponent(name)}/Services/${service}`;
-}
-
-function resultOf(json: unknown, source: string): unknown {
-  return parseInfoTable(json, source).rows[0]?.result;
-}
-
-function bodySnippet(body: string, adminKey: AppKey): string {
-  const text = redact(body.slice(0, BODY_SNIPPET_CHARS * 4), adminKey)
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (text === '') return 'empty body';
-  return text.length > BODY_SNIPPET_CHARS ? `${text.slice(0, BODY_SNIPPET_CHARS)}…` : text;
 }
