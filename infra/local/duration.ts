@@ -12,3 +12,11 @@ export function parseDurationMs(flag: string, text: string): number {
   if (ms <= 0) throw new Error(`${flag}: expected a duration above zero, got ${JSON.stringify(text)}`);
   return ms;
 }
+
+/** A duration that may be negative ("-700ms"), for offsets. */
+export function parseSignedDurationMs(flag: string, text: string): number {
+  const trimmed = text.trim();
+  if (trimmed === '0' || /^[+-]?0+(\.0+)?(ms|s|m|h)$/.test(trimmed)) return 0;
+  const negative = trimmed.startsWith('-');
+  return (negative ? -1 : 1) * parseDurationMs(flag, trimmed.replace(/^[+-]/, ''));
+}

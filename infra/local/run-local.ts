@@ -6,10 +6,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SkewMeasurement } from '../../functions/clock-skew/measure.js';
 import type { TableNames } from '../../functions/shared/tables.js';
 import type { RunSummary } from '../../functions/sync/sync-job.js';
 import { WatermarkStore } from '../../functions/sync/watermark.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs, parseSignedDurationMs } from './duration.js';
 import {
   createTables,
   type DynamoDbLocal,
@@ -22,6 +23,7 @@ import { startThingWorxSimulator, type ThingWorxSimulator } from './thingworx-si
 
 const STATE_DIR = resolve('.syncwarden');
 const JOB = 'local-demo';
+const SKEW_TARGET = 'endpoint';
 const TABLES: TableNames = {
   controlTable: 'syncwarden-local-control',
   recordsTable: 'syncwarden-local-records',
@@ -36,6 +38,8 @@ const USAGE = `Usage: npm start -- [options]
   --thing <name>         the Thing whose stream to read (default SensorStream)
   --app-key-file <path>  key file for --endpoint (JSON {"appKey": ...} or the key alone);
                          or set SYNCWARDEN_APP_KEY
+  --sim-clock-offset <d> run the simulator's clock this far ahead (e.g. 2.5s, -700ms), to see the
+                         clock-skew monitor measure it and the sync widen its overlap
   --json                 print one JSON object per run and a JSON summary
   --help`;
 
@@ -47,6 +51,7 @@ interface Options {
   endpoint: string | undefined;
   thing: string;
   appKeyFile: string | undefined;
+  simClockOffsetMs: number;
   json: boolean;
 }
 
@@ -61,6 +66,7 @@ function parseOptions(argv: string[]): Options {
       endpoint: { type: 'string' },
       thing: { type: 'string', default: 'SensorStream' },
       'app-key-file': { type: 'string' },
+      'sim-clock-offset': { type: 'string', default: '0ms' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -81,6 +87,7 @@ function parseOptions(argv: string[]): Options {
     endpoint: values.endpoint,
     thing: values.thing,
     appKeyFile: values['app-key-file'],
+    simClockOffsetMs: parseSignedDurationMs('--sim-clock-offset', values['sim-clock-offset']),
     json: values.json,
   };
 }
@@ -112,7 +119,7 @@ function describeRun(n: number, result: RunSummary | Error, nowMs: number): stri
     return `run ${n}: FAILED ${reason ? `(${reason}) ` : ''}${result.message}`;
   }
   const lagS = result.watermarkAfter
-    ? ((nowMs - result.watermarkAfter.timestampMs) / 1000).toFixed(1)
+    ? (Math.max(0, nowMs - result.watermarkAfter.timestampMs) / 1000).toFixed(1)
     : 'n/a';
   switch (result.outcome) {
     case 'skipped':
@@ -124,6 +131,18 @@ function describeRun(n: number, result: RunSummary | Error, nowMs: number): stri
         (result.caughtUp === false ? ', backlog left for the next run' : '')
       );
   }
+}
+
+function describeSkew(m: SkewMeasurement): string {
+  const head = `clock skew ${m.target}:`;
+  if (m.outcome === 'failed') return `${head} measurement failed (${m.failureReason})`;
+  if (m.outcome === 'inconsistent')
+    return `${head} answers from more than one clock or a cache (${m.inconsistencyReason})`;
+  const sign = m.offsetMs >= 0 ? '+' : '';
+  const flags = [m.overTolerance ? 'OVER TOLERANCE' : '', m.suspectedTimezone ? 'suspected time zone' : '']
+    .filter(Boolean)
+    .join(', ');
+  return `${head} ${sign}${m.offsetMs.toFixed(1)} ms ± ${m.boundMs.toFixed(1)} ms (${m.requests} requests)${flags ? `, ${flags}` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -156,6 +175,8 @@ async function main(): Promise<void> {
     const client = new DynamoDBClient(localDynamoDbClientConfig(dynamoDb.endpoint));
     const documentClient = DynamoDBDocumentClient.from(client);
     await createTables(client, TABLES);
+    const watermarks = new WatermarkStore(documentClient, TABLES.controlTable);
+    const savedWatermark = await watermarks.read(JOB);
     say(
       `DynamoDB Local   ${dynamoDb.endpoint} (data in ${dynamoDb.dataDir}; shared db: any credentials work)`,
     );
@@ -174,12 +195,17 @@ async function main(): Promise<void> {
         // A new seed per session: a simulator restarted with the same seed would hand out the same
         // entry ids with new timestamps, which the table would take for newer versions of old records.
         seed: Date.now() % 2_147_483_647,
+        clockOffsetMs: options.simClockOffsetMs,
         thing: options.thing,
-        initialEntries: 2_000,
         entriesPerSecond: 20,
         lateFraction: 0.1,
         maxLatenessMs: 60_000,
       });
+      // The source's history: the last hour on a first start; on a later one, what "arrived" while
+      // syncwarden was stopped (since the saved watermark), so the new session's source continues it.
+      const nowMs = simulator.clock.nowMs();
+      const fromMs = Math.max(nowMs - 3_600_000, (savedWatermark?.timestampMs ?? 0) + 1);
+      if (fromMs < nowMs) simulator.stream.generate(2_000, { fromMs, toMs: nowMs });
       simulator.stream.startGrowth({});
       const key = simulator.keys.add({
         name: 'syncwarden-local',
@@ -192,6 +218,8 @@ async function main(): Promise<void> {
       );
     }
     say(`App key          from ${keyFile} (never printed)`);
+    const skewTarget = { name: SKEW_TARGET, url: new URL('/Thingworx/', baseUrl).href, toleranceMs: 5_000 };
+    say(`Clock skew       measuring ${skewTarget.url} before every run (target ${SKEW_TARGET})`);
 
     Object.assign(process.env, {
       AWS_REGION: 'local',
@@ -208,11 +236,27 @@ async function main(): Promise<void> {
       ENDPOINT_BASE_URL: baseUrl,
       ENDPOINT_THING: options.thing,
       APP_KEY_FILE: keyFile,
+      SKEW_TARGET: SKEW_TARGET,
+      SKEW_TARGETS: JSON.stringify([skewTarget]),
       MIN_REMAINING_TIME_MS: String(Math.min(30_000, Math.floor(options.timeoutMs / 4))),
       SAFETY_MARGIN_MS: String(Math.min(20_000, Math.floor(options.timeoutMs / 4))),
     });
     // Imported only now: like a Lambda cold start, the handler reads its configuration at load.
     const { handler } = await import('../../functions/sync/handler.js');
+    const { handler: skewHandler } = await import('../../functions/clock-skew/handler.js');
+    // Measured on its own, before the sync starts: its sub-millisecond timing must not share the
+    // event loop with a run.
+    const measureSkew = async () => {
+      try {
+        const report = await skewHandler({}, lambdaContext('syncwarden-local-clock-skew', 30_000));
+        for (const m of report.measurements) {
+          if (options.json) console.log(JSON.stringify({ skew: m }));
+          else say(describeSkew(m));
+        }
+      } catch (error) {
+        say(`clock skew: measurement run failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
     const invoke = async (): Promise<RunSummary | Error> => {
       try {
         return (await handler(
@@ -230,6 +274,7 @@ async function main(): Promise<void> {
     const counts = { runs: 0, succeeded: 0, skipped: 0, failed: 0 };
     let lastReadAtMs = 0;
     for (let tick = 1; !stopping && (options.runs === undefined || tick <= options.runs); tick++) {
+      await measureSkew();
       const startedAtMs = simulator?.clock.nowMs() ?? Date.now();
       const results = await Promise.all(options.overlap ? [invoke(), invoke()] : [invoke()]);
       for (const result of results) {
@@ -255,7 +300,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const watermark = await new WatermarkStore(documentClient, TABLES.controlTable).read(JOB);
+    const watermark = await watermarks.read(JOB);
     const stored = await storedRecordKeys(documentClient, TABLES.recordsTable, JOB);
     const gaps = simulator ? findGaps(simulator.stream.all(), stored, watermark, lastReadAtMs) : undefined;
     const summary = {
