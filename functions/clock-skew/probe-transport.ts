@@ -3,7 +3,7 @@
 // stamped before the head left the server; the body, if any, only has to be drained).
 import http from 'node:http';
 import https from 'node:https';
-import { describeUrl } from '../endpoint/http-request.js';
+import { describeUrl, errorCode, flattenHeaders } from '../endpoint/http-request.js';
 import type { MeasurementClock } from './measurement-clock.js';
 
 export interface ProbeRequest {
@@ -145,17 +145,4 @@ export function createHttpProbeTransport(options: HttpProbeTransportOptions = {}
       agents.clear();
     },
   };
-}
-
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
-function errorCode(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }

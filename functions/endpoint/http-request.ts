@@ -133,7 +133,8 @@ export const nodeHttpTransport: HttpTransport = (request) =>
     req.end(request.body);
   });
 
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+/** Node's header object as lower-case name → single string (repeated headers joined with ", "). */
+export function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -141,7 +142,8 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
-function errorCode(error: Error): string {
+/** A socket error as `CODE: message` (ECONNREFUSED, ETIMEDOUT, ...), the part an operator can act on. */
+export function errorCode(error: Error): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }
