@@ -5,7 +5,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
+import type { JobConfig } from '../config/schema.js';
 import type { ClockSkewMonitor } from './clock-skew-monitor.js';
+import type { KeyRotation } from './key-rotation.js';
 import { pairwiseSkewMs, RECOVERED_AUTH_CAUSE, SkewTargetMetrics, SyncJobMetrics } from './metrics.js';
 import type { ScheduledInvocation } from './scheduled-invocation.js';
 import type { ServiceFunction } from './service-function.js';
@@ -15,10 +17,25 @@ import type { SyncJob } from './sync-job.js';
 export const DURATION_ALARM_FRACTION = 0.8;
 /** Alarm when the app key expires within this many days. */
 export const KEY_EXPIRY_ALARM_DAYS = 7;
+/** Secrets Manager rotates at a random hour of the scheduled day: a rotation is late only after it. */
+const ROTATION_WINDOW_HOURS = 24;
+
+/**
+ * Days to expiry below which the key-expiry alarm fires. A rotated key has only `expiryMarginHours` left
+ * when its rotation is due, so the alarm waits until the rotation is overdue (after the rotation day);
+ * a fixed 7 days would fire before every rotation.
+ */
+export function keyExpiryAlarmDays(job: JobConfig): number {
+  if (!job.rotation) return KEY_EXPIRY_ALARM_DAYS;
+  const overdueDays = (job.rotation.expiryMarginHours - ROTATION_WINDOW_HOURS) / 24;
+  return Math.min(KEY_EXPIRY_ALARM_DAYS, overdueDays);
+}
 
 export interface MonitoringProps {
   readonly jobs: readonly SyncJob[];
   readonly clockSkewMonitor?: ClockSkewMonitor | undefined;
+  /** Key rotations of the jobs that have one. @default [] */
+  readonly rotations?: readonly KeyRotation[];
   readonly alarmAction: cloudwatchActions.SnsAction;
   /** @default the stack name */
   readonly dashboardName?: string;
@@ -55,6 +72,8 @@ export class Monitoring extends Construct {
 
   private monitorJob(job: SyncJob): void {
     const { name, timeoutSeconds } = job.job;
+    const rotation = this.props.rotations?.find((r) => r.jobName === name);
+    const expiryAlarmDays = keyExpiryAlarmDays(job.job);
     const metrics = new SyncJobMetrics(name);
     const interval = Duration.minutes(job.job.schedule.intervalMinutes ?? 0);
     const twoIntervals = Duration.minutes(2 * (job.job.schedule.intervalMinutes ?? 0));
@@ -99,11 +118,13 @@ export class Monitoring extends Construct {
     });
     this.alarm(scope, 'AppKeyExpiring', `${name}-app-key-expiring`, {
       metric: metrics.appKeyDaysToExpiry(Duration.hours(1)),
-      threshold: KEY_EXPIRY_ALARM_DAYS,
+      threshold: expiryAlarmDays,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       // Published once per run: keep the state between runs.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-      alarmDescription: `The app key of sync job ${name} expires within ${KEY_EXPIRY_ALARM_DAYS} days (AppKeyDaysToExpiry, from the secret's expiresAt). Create a new key on the server and put it, with its expiresAt, in the secret.`,
+      alarmDescription: rotation
+        ? `The app key of sync job ${name} expires within ${expiryAlarmDays} day${expiryAlarmDays === 1 ? '' : 's'} (AppKeyDaysToExpiry, from the secret's expiresAt): its rotation, due every ${rotation.rotation.everyDays} days, is overdue. See the ${name}-key-rotation-failed alarm and the rotation function's log; rotate now with aws secretsmanager rotate-secret, or put a new key by hand.`
+        : `The app key of sync job ${name} expires within ${expiryAlarmDays} day${expiryAlarmDays === 1 ? '' : 's'} (AppKeyDaysToExpiry, from the secret's expiresAt). Create a new key on the server and put it, with its expiresAt, in the secret.`,
     });
     this.functionErrorsAlarm(scope, job.function, `${name}-lambda-errors`, `sync job ${name}`);
     this.deadLettersAlarm(scope, job.invocation, `${name}-dead-letters`, `sync job ${name}`);
@@ -151,7 +172,7 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: `${name}: app key days to expiry`,
         left: [metrics.appKeyDaysToExpiry(runsPeriod).with({ label: 'days left, min' })],
-        leftAnnotations: [{ value: KEY_EXPIRY_ALARM_DAYS, label: 'alarm', color: cloudwatch.Color.RED }],
+        leftAnnotations: [{ value: expiryAlarmDays, label: 'alarm', color: cloudwatch.Color.RED }],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
@@ -162,7 +183,33 @@ export class Monitoring extends Construct {
         ],
         width: 8,
       }),
+      ...(rotation ? [this.monitorRotation(scope, rotation)] : []),
     );
+  }
+
+  /** A failed step throws, so the rotation function's Errors count failed rotations. Returns its widget. */
+  private monitorRotation(scope: Construct, rotation: KeyRotation): cloudwatch.IWidget {
+    const { jobName: name } = rotation;
+    const fn = rotation.function.function;
+    this.alarm(scope, 'KeyRotationFailed', `${name}-key-rotation-failed`, {
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `A step of the app-key rotation of sync job ${name} failed (AWS/Lambda Errors of its rotation function). AWSCURRENT did not move, so the sync keeps its current key. The rotation log names the step and the cause (admin key, key user, allowlist, test read); fix it, then aws secretsmanager rotate-secret --secret-id <the job's secret>.`,
+    });
+    return new cloudwatch.GraphWidget({
+      title: `${name}: key rotation`,
+      left: [
+        fn.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }).with({
+          label: 'rotation steps run',
+        }),
+        fn.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }).with({
+          label: 'rotation steps failed',
+        }),
+      ],
+      width: 8,
+    });
   }
 
   private monitorClockSkew(monitor: ClockSkewMonitor): void {

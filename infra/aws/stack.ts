@@ -1,11 +1,12 @@
-// The syncwarden stack: assembles the tables, one sync job per configured job, the clock-skew monitor,
-// the alarm topic and the monitoring, and states the outputs an operator needs. No logic of its own.
+// The syncwarden stack: assembles the tables, one sync job per configured job, a key rotation for each
+// job that asks for one, the clock-skew monitor, the alarm topic and the monitoring, and states the outputs an operator needs. No logic of its own.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { SyncWardenConfig } from '../config/schema.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ClockSkewMonitor } from './clock-skew-monitor.js';
+import { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
 import { SyncJob } from './sync-job.js';
 import { SyncWardenTables } from './tables.js';
@@ -18,6 +19,7 @@ export interface SyncWardenStackProps extends StackProps {
 export class SyncWardenStack extends Stack {
   readonly tables: SyncWardenTables;
   readonly jobs: readonly SyncJob[];
+  readonly rotations: readonly KeyRotation[];
   readonly clockSkewMonitor: ClockSkewMonitor | undefined;
   readonly alarmTopic: AlarmTopic;
   readonly monitoring: Monitoring;
@@ -34,6 +36,9 @@ export class SyncWardenStack extends Stack {
     this.jobs = config.jobs.map(
       (job) => new SyncJob(this, `Job-${job.name}`, { job, tables: this.tables, logRetention }),
     );
+    this.rotations = this.jobs.flatMap((job) =>
+      job.job.rotation ? [new KeyRotation(this, `Rotation-${job.job.name}`, { job, logRetention })] : [],
+    );
     this.clockSkewMonitor = config.clockSkew
       ? new ClockSkewMonitor(this, 'ClockSkew', {
           config: config.clockSkew,
@@ -44,6 +49,7 @@ export class SyncWardenStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: config.alarmEmail });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       jobs: this.jobs,
+      rotations: this.rotations,
       clockSkewMonitor: this.clockSkewMonitor,
       alarmAction: this.alarmTopic.action,
     });

@@ -48,6 +48,26 @@ export interface SyncTuningConfig {
   readonly ledgerRetentionDays: number;
 }
 
+/** Automatic rotation of a job's app key by a Secrets Manager rotation function (functions/rotate-key). */
+export interface RotationConfig {
+  /** Days between rotations; a new key lives this long plus `expiryMarginHours`. 1 to 1000. */
+  readonly everyDays: number;
+  /** ThingWorx user the new keys act as (the user the sync's key belongs to). */
+  readonly keyUser: string;
+  /** Existing secret (name or ARN) holding the admin app key allowed to create and delete keys. */
+  readonly adminSecret: string;
+  /** Customer managed KMS key of the admin secret, if it has one. @default - the AWS managed key */
+  readonly adminSecretKmsKeyArn?: string | undefined;
+  /** Client addresses allowed to use a new key. @default [] (any) */
+  readonly allowlist: readonly string[];
+  /** Thing read with the pending key before it becomes current. @default - the job's endpoint.thing */
+  readonly testThing: string;
+  /** Service of that read. @default 'QueryStreamEntriesWithData' */
+  readonly testService: string;
+  /** Life of a new key beyond `everyDays`, so a late or failed rotation leaves time to act. @default 48 */
+  readonly expiryMarginHours: number;
+}
+
 export interface JobConfig {
   /** Letters, digits, `.`, `_`, `-`; at most 64. Partition `job#<name>` in both tables. */
   readonly name: string;
@@ -64,6 +84,8 @@ export interface JobConfig {
   /** Clock-skew target that measures this endpoint; its last offset widens the overlap. @default - none */
   readonly skewTarget?: string | undefined;
   readonly sync: SyncTuningConfig;
+  /** @default - no automatic rotation (the operator puts new keys by hand) */
+  readonly rotation?: RotationConfig | undefined;
 }
 
 export interface SkewTargetConfig {
@@ -124,6 +146,13 @@ export const DEFAULTS = {
   skewMemoryMb: 256,
   skewRequestTimeoutMs: 3000,
   skewToleranceMs: 5000,
+  /** Mirror functions/rotate-key/rotation-config.ts. */
+  rotation: {
+    allowlist: [],
+    testService: 'QueryStreamEntriesWithData',
+    expiryMarginHours: 48,
+    timeoutSeconds: 60,
+  },
 } as const;
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -174,6 +203,55 @@ const schedule = (defaults: { readonly expression: string; readonly timezone: st
     })
     .default({ ...defaults });
 
+const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:/, { error: 'expected a KMS key ARN' });
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+/** Secrets Manager rotates within a whole scheduled day: a new key must outlive that day by a margin. */
+export const MIN_ROTATION_EXPIRY_MARGIN_HOURS = 48;
+
+const rotationSchema = z.strictObject(
+  {
+    everyDays: integer(1, 1000, "days; Secrets Manager's rotation schedule allows 1 to 1000"),
+    keyUser: z
+      .string({ error: 'expected the ThingWorx user the new keys act as' })
+      .trim()
+      .min(1, { error: 'expected the ThingWorx user the new keys act as' }),
+    adminSecret: z
+      .string({ error: "expected the admin key secret's name or ARN (a string)" })
+      .trim()
+      .min(1, { error: "expected the admin key secret's name or ARN (a string)" })
+      .refine((value) => !value.startsWith('arn:') || SECRET_ARN.test(value), {
+        error:
+          'expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+      }),
+    adminSecretKmsKeyArn: kmsKeyArn.optional(),
+    allowlist: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[^,\s]+$/, { error: 'expected an address without "," or spaces, such as "203.0.113.7"' }),
+        { error: 'expected a list of client addresses' },
+      )
+      .default([...DEFAULTS.rotation.allowlist]),
+    testThing: z.string().trim().min(1, { error: 'expected a ThingWorx Thing name' }).optional(),
+    testService: z.string().trim().min(1).default(DEFAULTS.rotation.testService),
+    expiryMarginHours: integer(
+      MIN_ROTATION_EXPIRY_MARGIN_HOURS,
+      24 * 365,
+      'hours; rotation may happen any time on its scheduled day, and the key-expiry alarm needs time after that',
+    ).default(DEFAULTS.rotation.expiryMarginHours),
+  },
+  {
+    // A typo keeps zod's "Unrecognized key" message; anything else (not an object) says what is expected.
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? undefined
+        : 'expected { "everyDays", "keyUser", "adminSecret", "allowlist"?, ... }',
+  },
+);
+
 const secret = z.union([z.string().trim().min(1), z.strictObject({ create: z.literal(true) })], {
   error:
     'expected an existing secret\'s name or ARN (a string), or { "create": true } for a placeholder secret',
@@ -197,10 +275,7 @@ const jobSchema = z.strictObject({
     { error: 'expected { "baseUrl", "thing", "service"? }' },
   ),
   secret,
-  secretKmsKeyArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:kms:/, { error: 'expected a KMS key ARN' })
-    .optional(),
+  secretKmsKeyArn: kmsKeyArn.optional(),
   schedule: schedule(DEFAULTS.jobSchedule),
   timeoutSeconds: integer(1, 900, "seconds; Lambda's limit is 15 minutes").default(
     DEFAULTS.jobTimeoutSeconds,
@@ -232,6 +307,7 @@ const jobSchema = z.strictObject({
       ledgerRetentionDays: integer(1, 3650).default(DEFAULTS.sync.ledgerRetentionDays),
     })
     .default({ ...DEFAULTS.sync, keyFields: [...DEFAULTS.sync.keyFields] }),
+  rotation: rotationSchema.optional(),
 });
 
 const skewTargetSchema = z.strictObject({
@@ -314,6 +390,7 @@ export const configSchema = z
           `${job.endpoint.requestTimeoutMs} ms must be shorter than timeoutSeconds (${job.timeoutSeconds} s)`,
         );
       }
+      if (job.rotation) checkRotation(job, job.rotation, [...path, 'rotation'], issue);
       const intervalMinutes = checkIntervalFits(job, path, issue);
       // A run holds its lease for at most timeout + lease margin; longer than the interval, every run overlaps the next.
       const leaseMs = timeoutMs + job.sync.leaseMarginMs;
@@ -325,6 +402,28 @@ export const configSchema = z
       }
     });
   });
+
+/** The rotation function's own limits against the job it rotates for. */
+function checkRotation(
+  job: { readonly secret: SecretConfig; readonly endpoint: { readonly requestTimeoutMs: number } },
+  rotation: { readonly adminSecret: string },
+  path: (string | number)[],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  if (typeof job.secret === 'string' && job.secret === rotation.adminSecret) {
+    issue(
+      [...path, 'adminSecret'],
+      `${JSON.stringify(rotation.adminSecret)} is the job's own secret; the admin key (allowed to create and delete keys) needs its own secret that only the rotation function reads`,
+    );
+  }
+  const rotationTimeoutMs = DEFAULTS.rotation.timeoutSeconds * 1000;
+  if (job.endpoint.requestTimeoutMs >= rotationTimeoutMs) {
+    issue(
+      [...path.slice(0, -1), 'endpoint', 'requestTimeoutMs'],
+      `${job.endpoint.requestTimeoutMs} ms must be shorter than the rotation function's ${DEFAULTS.rotation.timeoutSeconds} s timeout when rotation is on`,
+    );
+  }
+}
 
 /** Derives the interval (or reports that it must be given) for a job's or the monitor's schedule. */
 function checkIntervalFits(
@@ -380,7 +479,11 @@ export function parseConfig(raw: unknown, source: string): SyncWardenConfig {
   });
   return deepFreeze({
     ...config,
-    jobs: config.jobs.map((job) => ({ ...job, schedule: withInterval(job.schedule) })),
+    jobs: config.jobs.map(({ rotation, ...job }) => ({
+      ...job,
+      schedule: withInterval(job.schedule),
+      ...(rotation ? { rotation: { ...rotation, testThing: rotation.testThing ?? job.endpoint.thing } } : {}),
+    })),
     ...(config.clockSkew
       ? {
           clockSkew: {

@@ -45,9 +45,29 @@ describe('configuration defaults', () => {
     });
     expect(config.jobs.map((j) => j.name)).toEqual(['sensor-stream']);
     expect(config.jobs[0]?.secret).toEqual({ create: true });
+    expect(config.jobs[0]?.rotation).toMatchObject({
+      everyDays: 30,
+      adminSecret: 'syncwarden/thingworx-admin-key',
+    });
     expect(config.clockSkew?.targets).toEqual([
       { name: 'thingworx', url: 'https://thingworx.example.com', toleranceMs: 2000 },
     ]);
+  });
+
+  it('fills in the rotation defaults: any address, a test read of the endpoint thing, a 48-hour margin', () => {
+    const [parsed] = parseConfig(
+      { jobs: [job({ rotation: { everyDays: 7, keyUser: 'reader', adminSecret: 'admin' } })] },
+      'test',
+    ).jobs;
+    expect(parsed?.rotation).toEqual({
+      everyDays: 7,
+      keyUser: 'reader',
+      adminSecret: 'admin',
+      allowlist: [],
+      testThing: 'SensorStream',
+      testService: 'QueryStreamEntriesWithData',
+      expiryMarginHours: 48,
+    });
   });
 
   it('says which context to set when no configuration is given', () => {
@@ -167,6 +187,88 @@ describe('configuration errors fail synth with a message naming the field', () =
       'clockSkew.pairs[0]: "other" is not a clockSkew target',
       'jobs[0] ("orders").skewTarget: "nowhere" is not one of clockSkew.targets',
     ]);
+  });
+
+  describe('rotation', () => {
+    const rotating = (rotation: Record<string, unknown>, overrides: Record<string, unknown> = {}) => ({
+      jobs: [
+        job({
+          rotation: { everyDays: 30, keyUser: 'reader', adminSecret: 'admin', ...rotation },
+          ...overrides,
+        }),
+      ],
+    });
+
+    it.each([0, 1001, 1.5, '30'])(
+      'rejects everyDays %j: Secrets Manager allows 1 to 1000 days',
+      (everyDays) => {
+        expect(problemsOf(rotating({ everyDays }))).toEqual([
+          'jobs[0] ("orders").rotation.everyDays: expected an integer from 1 to 1000 (days; Secrets Manager\'s rotation schedule allows 1 to 1000)',
+        ]);
+      },
+    );
+
+    it('requires the key user and the admin secret', () => {
+      expect(problemsOf({ jobs: [job({ rotation: { everyDays: 30 } })] })).toEqual([
+        'jobs[0] ("orders").rotation.keyUser: expected the ThingWorx user the new keys act as',
+        'jobs[0] ("orders").rotation.adminSecret: expected the admin key secret\'s name or ARN (a string)',
+      ]);
+    });
+
+    it("rejects the job's own secret as the admin secret", () => {
+      expect(problemsOf(rotating({ adminSecret: 'prod/key' }, { secret: 'prod/key' }))).toEqual([
+        'jobs[0] ("orders").rotation.adminSecret: "prod/key" is the job\'s own secret; the admin key (allowed to create and delete keys) needs its own secret that only the rotation function reads',
+      ]);
+    });
+
+    it('accepts rotation of an existing secret as well as a created one', () => {
+      for (const secret of ['prod/key', { create: true }]) {
+        expect(parseConfig(rotating({}, { secret }), 'test').jobs[0]?.rotation?.everyDays).toBe(30);
+      }
+    });
+
+    it('rejects an ARN that is not a secret, a KMS key that is not an ARN, and an allowlist entry with a comma', () => {
+      expect(
+        problemsOf(
+          rotating({
+            adminSecret: 'arn:aws:ssm:eu-west-1:123456789012:parameter/admin',
+            adminSecretKmsKeyArn: 'alias/admin',
+            allowlist: ['203.0.113.7,198.51.100.1'],
+          }),
+        ),
+      ).toEqual([
+        'jobs[0] ("orders").rotation.adminSecret: expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+        'jobs[0] ("orders").rotation.adminSecretKmsKeyArn: expected a KMS key ARN',
+        'jobs[0] ("orders").rotation.allowlist[0]: expected an address without "," or spaces, such as "203.0.113.7"',
+      ]);
+    });
+
+    it('rejects an expiry margin shorter than the rotation day plus a day to act', () => {
+      expect(problemsOf(rotating({ expiryMarginHours: 24 }))).toEqual([
+        expect.stringMatching(
+          /^jobs\[0\] \("orders"\)\.rotation\.expiryMarginHours: expected an integer from 48 to 8760/,
+        ),
+      ]);
+    });
+
+    it("rejects a request timeout the rotation function's 60 s cannot hold", () => {
+      expect(
+        problemsOf(
+          rotating(
+            {},
+            { endpoint: { baseUrl: 'https://thingworx.example.com', thing: 'S', requestTimeoutMs: 60_000 } },
+          ),
+        ),
+      ).toEqual([
+        'jobs[0] ("orders").endpoint.requestTimeoutMs: 60000 ms must be shorter than the rotation function\'s 60 s timeout when rotation is on',
+      ]);
+    });
+
+    it('rejects a typo in the rotation block', () => {
+      expect(problemsOf(rotating({ everyDay: 30 }))[0]).toMatch(
+        /^jobs\[0\] \("orders"\)\.rotation: Unrecognized key: "everyDay"/,
+      );
+    });
   });
 
   it('rejects unknown fields instead of ignoring a typo', () => {

@@ -51,3 +51,27 @@ export function only(template: Template, type: string, props?: Json): { logicalI
 export function withoutAssetHashes(template: Template): unknown {
   return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}/g, '<asset-hash>'));
 }
+
+/** Every statement of every policy attached to the role, in template order. */
+export function policyStatementsOfRole(template: Template, roleLogicalId: string): Json[] {
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleLogicalId }] } }),
+  ) as { Properties: { PolicyDocument: { Statement: Json[] } } }[];
+  return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** Every statement of every IAM policy in the template. */
+export function allPolicyStatements(template: Template): Json[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Json[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+
+/** What ServiceFunction grants every function for tracing: X-Ray takes no resource-level permissions. */
+export const X_RAY = {
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Effect: 'Allow',
+  Resource: '*',
+};

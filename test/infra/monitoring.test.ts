@@ -25,7 +25,8 @@ const dimensions = (map: Record<string, string>) =>
 describe('alarms', () => {
   it('every alarm notifies the alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
-    expect(alarms.length).toBe(8 + (CLOCK_SKEW_HANDLER_EXISTS ? 4 : 0));
+    // 8 per job, 1 for the example job's key rotation, 4 for the clock-skew monitor.
+    expect(alarms.length).toBe(8 + 1 + (CLOCK_SKEW_HANDLER_EXISTS ? 4 : 0));
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions).toEqual([topic]);
       expect(Properties.ActionsEnabled).toBe(true);
@@ -54,13 +55,14 @@ describe('alarms', () => {
       240_000,
       'notBreaching',
     ],
+    // The example rotates every 30 days with a 48-hour margin: overdue once 1 day is left (test/infra/rotation.test.ts).
     [
       'sensor-stream-app-key-expiring',
       'AppKeyDaysToExpiry',
       'Minimum',
       3600,
       'LessThanThreshold',
-      7,
+      1,
       'ignore',
     ],
   ])(
@@ -240,7 +242,7 @@ describe('dashboard and outputs', () => {
     expect(body).toContain('\\"value\\":300000,\\"label\\":\\"timeout\\"');
   });
 
-  it('outputs the topic ARN, the dashboard URL and the secret to fill', () => {
+  it('outputs the topic ARN, the dashboard URL and the rotated secret', () => {
     template.hasOutput('AlarmTopicArn', { Value: topic });
     template.hasOutput('DashboardUrl', {
       Value: {
@@ -256,7 +258,7 @@ describe('dashboard and outputs', () => {
     });
     template.hasOutput('*', {
       Value: 'SyncWarden/sensor-stream/app-key',
-      Description: Match.stringLikeRegexp('put-secret-value'),
+      Description: Match.stringLikeRegexp('rotated every 30 days .*rotate-secret'),
     });
   });
 });
