@@ -33,14 +33,19 @@ export interface SkewMonitorReport {
 const MEASURE_CONCURRENCY = 4;
 
 export async function runSkewMonitor(
-  config: Pick<SkewMonitorConfig, 'controlTable' | 'targets' | 'pairs' | 'requestTimeoutMs'>,
+  config: Pick<SkewMonitorConfig, 'controlTable' | 'targets' | 'pairs' | 'requestTimeoutMs'> &
+    Partial<Pick<SkewMonitorConfig, 'consistencyChecks'>>,
   deps: SkewMonitorDependencies,
 ): Promise<SkewMonitorReport> {
   const measurements = await mapWithConcurrency(config.targets, MEASURE_CONCURRENCY, (target) =>
     measureTarget(
       target,
       { transport: deps.transport, startClock: deps.startClock },
-      { requestTimeoutMs: config.requestTimeoutMs, ...deps.measureOptions },
+      {
+        requestTimeoutMs: config.requestTimeoutMs,
+        ...(config.consistencyChecks ? { consistencyChecks: config.consistencyChecks } : {}),
+        ...deps.measureOptions,
+      },
     ),
   );
   const byName = new Map(measurements.map((m) => [m.target, m]));

@@ -11,6 +11,8 @@ export interface SkewMonitorConfig {
   /** Pairs of configured target names whose clocks must agree (e.g. the token issuer and the validator). */
   readonly pairs: readonly (readonly [string, string])[];
   readonly requestTimeoutMs: number;
+  /** Extra requests that catch a pool of servers less than a second apart (see MeasureOptions). */
+  readonly consistencyChecks: number;
 }
 
 export const DEFAULT_TOLERANCE_MS = 5000;
@@ -28,11 +30,13 @@ export function loadSkewConfig(env: Env): SkewMonitorConfig {
     min: 100,
     max: 30_000,
   });
+  const consistencyChecks = reader.integer('SKEW_CONSISTENCY_CHECKS', { default: 0, min: 0, max: 2 });
   return Object.freeze({
     controlTable,
     targets: Object.freeze(targets),
     pairs: Object.freeze(pairs),
     requestTimeoutMs,
+    consistencyChecks,
   });
 }
 

@@ -1,7 +1,11 @@
 // The measurement against the simulator's offset clock over real loopback HTTP, in real time: the true
 // offset must lie inside the reported bound, and caches, pools and dead targets must be recognised.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureTarget, type SkewMeasurement } from '../../../functions/clock-skew/measure.js';
+import {
+  type MeasureOptions,
+  measureTarget,
+  type SkewMeasurement,
+} from '../../../functions/clock-skew/measure.js';
 import { anchoredClock } from '../../../functions/clock-skew/measurement-clock.js';
 import {
   createHttpProbeTransport,
@@ -18,9 +22,10 @@ const TRUE_OFFSETS_MS = [0, 123.4, -700.3, 2_345.6, -59_999.9, 3_600_250];
 async function measureSimulator(
   sim: ThingWorxSimulator,
   transport: ProbeTransport,
+  options: MeasureOptions = {},
 ): Promise<SkewMeasurement> {
   const target = { name: 'sim', url: new URL(`${sim.baseUrl}/Thingworx/`), toleranceMs: 5000 };
-  return measureTarget(target, { transport, startClock: anchoredClock });
+  return measureTarget(target, { transport, startClock: anchoredClock }, options);
 }
 
 describe('clock-skew measurement against the simulator over loopback', () => {
@@ -97,11 +102,23 @@ describe('clock-skew measurement: answers that no single clock gave', () => {
     }
   }, 30_000);
 
-  it('flags two backends with different clocks behind one address', async () => {
-    const sim = await startThingWorxSimulator({ clockOffsetMs: 10, backendClockOffsetsMs: [0, 400] });
+  it('flags two backends with clocks two seconds or more apart behind one address', async () => {
+    const sim = await startThingWorxSimulator({ clockOffsetMs: 10, backendClockOffsetsMs: [0, 2_500] });
     const transport = createHttpProbeTransport();
     try {
       const result = await measureSimulator(sim, transport);
+      expect(result).toMatchObject({ outcome: 'inconsistent', dateInconsistent: true });
+    } finally {
+      transport.close();
+      await sim.stop();
+    }
+  }, 30_000);
+
+  it('flags two backends less than a second apart when consistency checks are on', async () => {
+    const sim = await startThingWorxSimulator({ clockOffsetMs: 10, backendClockOffsetsMs: [0, 400] });
+    const transport = createHttpProbeTransport();
+    try {
+      const result = await measureSimulator(sim, transport, { consistencyChecks: 2 });
       expect(result).toMatchObject({ outcome: 'inconsistent', dateInconsistent: true });
     } finally {
       transport.close();

@@ -32,7 +32,7 @@ describe('measureTarget on a fake server', () => {
       const m = measured(result);
       expect(Math.abs(m.offsetMs - offsetMs)).toBeLessThanOrEqual(m.boundMs);
       expect(m.boundMs).toBeLessThan(1.2);
-      expect(m.requests).toBeLessThanOrEqual(13);
+      expect(m.requests).toBeLessThanOrEqual(11);
     },
   );
 
@@ -67,7 +67,7 @@ describe('measureTarget on a fake server', () => {
     );
     const m = measured(result);
     expect(m.boundMs).toBeLessThanOrEqual(50);
-    expect(m.requests).toBeLessThan(13);
+    expect(m.requests).toBeLessThan(11);
   });
 
   it('falls back from HEAD to GET when the server refuses HEAD', async () => {
@@ -137,10 +137,26 @@ describe('measureTarget on a fake server', () => {
     [1_000.5, 1_900],
     [0, 12],
     [0, 700],
-  ])('flags two backends with clocks at %s and %s ms behind one address', async (a, b) => {
-    const { result } = await measure({ offsetsMs: [a, b] });
-    expect(result).toMatchObject({ outcome: 'inconsistent', dateInconsistent: true });
-  });
+  ])(
+    'with consistency checks, flags two backends with clocks at %s and %s ms behind one address',
+    async (a, b) => {
+      const { result } = await measure({ offsetsMs: [a, b] }, { consistencyChecks: 2 });
+      expect(result).toMatchObject({ outcome: 'inconsistent', dateInconsistent: true });
+    },
+  );
+
+  it.each([
+    [0, 2_100],
+    [0, -2_500],
+    [250, 3_600_250],
+  ])(
+    'by default, flags two backends two seconds or more apart (%s and %s ms) with at most 11 requests',
+    async (a, b) => {
+      const { result } = await measure({ offsetsMs: [a, b] });
+      expect(result).toMatchObject({ outcome: 'inconsistent', dateInconsistent: true });
+      expect(result.requests).toBeLessThanOrEqual(11);
+    },
+  );
 
   it('never flags a single clock, whatever its phase against ours', async () => {
     const outcomes = new Set<string>();
