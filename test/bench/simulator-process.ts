@@ -4,7 +4,8 @@
 import { startThingWorxSimulator } from '../../infra/local/thingworx-simulator/index.js';
 
 const entries = Number(process.argv[2] ?? '50000');
-const sim = await startThingWorxSimulator({ seed: 11, payloadBytes: 120 });
+// No filler payload: rows of about 250 bytes of JSON, the size the calibration figures used.
+const sim = await startThingWorxSimulator({ seed: 11 });
 // Spread over the last day, clustered: many timestamps shared by several entries, as real streams have.
 sim.stream.generate(entries, { fromMs: sim.clock.nowMs() - 86_400_000, toMs: sim.clock.nowMs() - 1_000 });
 const { keyId } = sim.keys.add({ name: 'bench', expiresAtMs: sim.clock.nowMs() + 86_400_000 });

@@ -222,6 +222,8 @@ async function main(): Promise<void> {
       `bench:sync — ${RECORDS} source records (naive baseline on a ${NAIVE_SAMPLE}-record sample), page size ${PAGE_SIZE}`,
     );
     const rows = await allRows(source);
+    const meanRowBytes = rows.reduce((sum, row) => sum + JSON.stringify(row).length, 0) / rows.length;
+    console.log(`source rows: ${meanRowBytes.toFixed(0)} bytes of JSON on average`);
     // Warm DynamoDB Local's JIT so the first method measured does not pay for it.
     await writeFloor(rows.slice(0, 10_000), dynamoDb.endpoint, 0);
     const figures: Figure[] = [];
