@@ -1,4 +1,6 @@
 // The sync Lambda's configuration, read and validated once at cold start from its environment.
+
+import { DEFAULT_LEASE_MARGIN_MS, DEFAULT_MIN_REMAINING_TIME_MS } from '../lock/lease-lock.js';
 import { type Env, EnvReader } from '../shared/env.js';
 import { InvalidInputError } from '../shared/errors.js';
 import type { TableNames } from '../shared/tables.js';
@@ -33,6 +35,21 @@ export interface SyncConfig {
   readonly ledgerRetentionDays: number;
 }
 
+/** The defaults, in one place: the CDK configuration (infra/config/schema.ts) uses them too. */
+export const SYNC_DEFAULTS = Object.freeze({
+  service: 'QueryStreamEntriesWithData',
+  keyHeader: 'appKey',
+  requestTimeoutMs: 15_000,
+  pageSize: 500,
+  timestampField: 'timestamp',
+  keyFields: Object.freeze(['id']),
+  overlapMs: 300_000,
+  minRemainingTimeMs: DEFAULT_MIN_REMAINING_TIME_MS,
+  safetyMarginMs: 20_000,
+  leaseMarginMs: DEFAULT_LEASE_MARGIN_MS,
+  ledgerRetentionDays: 90,
+});
+
 const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function loadSyncConfig(env: Env): SyncConfig {
@@ -59,21 +76,32 @@ export function loadSyncConfig(env: Env): SyncConfig {
     endpoint: {
       baseUrl: read.url('ENDPOINT_BASE_URL'),
       thing: read.string('ENDPOINT_THING'),
-      service: read.string('ENDPOINT_SERVICE', 'QueryStreamEntriesWithData'),
-      keyHeader: read.string('APP_KEY_HEADER', 'appKey'),
-      requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', { default: 15_000, min: 100, max: 900_000 }),
+      service: read.string('ENDPOINT_SERVICE', SYNC_DEFAULTS.service),
+      keyHeader: read.string('APP_KEY_HEADER', SYNC_DEFAULTS.keyHeader),
+      requestTimeoutMs: read.integer('REQUEST_TIMEOUT_MS', {
+        default: SYNC_DEFAULTS.requestTimeoutMs,
+        min: 100,
+        max: 900_000,
+      }),
     },
     appKey: secretId ? { secretId } : { file: file as string },
-    pageSize: read.integer('PAGE_SIZE', { default: 500, min: 1, max: 10_000 }),
-    timestampField: read.string('TIMESTAMP_FIELD', 'timestamp'),
-    keyFields: read.list('KEY_FIELDS', ['id']),
-    overlapMs: read.integer('OVERLAP_MS', { default: 300_000, min: 0 }),
+    pageSize: read.integer('PAGE_SIZE', { default: SYNC_DEFAULTS.pageSize, min: 1, max: 10_000 }),
+    timestampField: read.string('TIMESTAMP_FIELD', SYNC_DEFAULTS.timestampField),
+    keyFields: read.list('KEY_FIELDS', SYNC_DEFAULTS.keyFields),
+    overlapMs: read.integer('OVERLAP_MS', { default: SYNC_DEFAULTS.overlapMs, min: 0 }),
     initialStartMs: read.optionalDateMs('INITIAL_START') ?? 0,
-    minRemainingTimeMs: read.integer('MIN_REMAINING_TIME_MS', { default: 30_000, min: 0 }),
-    safetyMarginMs: read.integer('SAFETY_MARGIN_MS', { default: 20_000, min: 0 }),
-    leaseMarginMs: read.integer('LEASE_MARGIN_MS', { default: 45_000, min: 0 }),
+    minRemainingTimeMs: read.integer('MIN_REMAINING_TIME_MS', {
+      default: SYNC_DEFAULTS.minRemainingTimeMs,
+      min: 0,
+    }),
+    safetyMarginMs: read.integer('SAFETY_MARGIN_MS', { default: SYNC_DEFAULTS.safetyMarginMs, min: 0 }),
+    leaseMarginMs: read.integer('LEASE_MARGIN_MS', { default: SYNC_DEFAULTS.leaseMarginMs, min: 0 }),
     skewTarget: read.optionalString('SKEW_TARGET'),
-    ledgerRetentionDays: read.integer('LEDGER_RETENTION_DAYS', { default: 90, min: 1, max: 3650 }),
+    ledgerRetentionDays: read.integer('LEDGER_RETENTION_DAYS', {
+      default: SYNC_DEFAULTS.ledgerRetentionDays,
+      min: 1,
+      max: 3650,
+    }),
   };
   return deepFreeze(config);
 }

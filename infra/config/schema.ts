@@ -1,6 +1,8 @@
 // The deployment configuration (jobs, clock-skew targets, alarm e-mail): its shape, its defaults in one
 // place, and the cross-field rules, checked at synth time with errors that name the offending field.
+
 import { z } from 'zod';
+import { SYNC_DEFAULTS } from '../../functions/sync/sync-config.js';
 import {
   isKnownTimeZone,
   type ScheduleConfig,
@@ -123,23 +125,27 @@ export interface SyncWardenConfig {
   readonly clockSkew?: ClockSkewConfig | undefined;
 }
 
-/** The defaults, in one place. The sync tuning mirrors functions/sync/sync-config.ts. */
+/** The defaults, in one place; the sync's come from the sync Lambda's own (functions/sync/sync-config.ts). */
 export const DEFAULTS = {
   stackName: 'SyncWarden',
   logRetentionDays: 90,
   jobSchedule: { expression: 'rate(4 hours)', timezone: 'UTC' },
   jobTimeoutSeconds: 300,
   jobMemoryMb: 512,
-  endpoint: { service: 'QueryStreamEntriesWithData', keyHeader: 'appKey', requestTimeoutMs: 15_000 },
+  endpoint: {
+    service: SYNC_DEFAULTS.service,
+    keyHeader: SYNC_DEFAULTS.keyHeader,
+    requestTimeoutMs: SYNC_DEFAULTS.requestTimeoutMs,
+  },
   sync: {
-    pageSize: 500,
-    timestampField: 'timestamp',
-    keyFields: ['id'],
-    overlapMs: 300_000,
-    minRemainingTimeMs: 30_000,
-    safetyMarginMs: 20_000,
-    leaseMarginMs: 45_000,
-    ledgerRetentionDays: 90,
+    pageSize: SYNC_DEFAULTS.pageSize,
+    timestampField: SYNC_DEFAULTS.timestampField,
+    keyFields: SYNC_DEFAULTS.keyFields,
+    overlapMs: SYNC_DEFAULTS.overlapMs,
+    minRemainingTimeMs: SYNC_DEFAULTS.minRemainingTimeMs,
+    safetyMarginMs: SYNC_DEFAULTS.safetyMarginMs,
+    leaseMarginMs: SYNC_DEFAULTS.leaseMarginMs,
+    ledgerRetentionDays: SYNC_DEFAULTS.ledgerRetentionDays,
   },
   skewSchedule: { expression: 'rate(5 minutes)', timezone: 'UTC' },
   skewTimeoutSeconds: 60,
