@@ -74,6 +74,8 @@ export interface ThingWorxClientDeps {
   readonly transport?: HttpTransport;
   readonly logger?: LogSink;
   readonly metrics?: DimensionedMetricsSink;
+  /** Told of every Access Denied diagnosis as it is reported (the sync records the causes in its ledger). */
+  readonly onAccessDenied?: (diagnosis: Diagnosis, recovered: boolean) => void;
 }
 
 export interface EntityServiceOptions {
@@ -134,6 +136,7 @@ export class ThingWorxClient {
   private readonly transport: HttpTransport;
   private readonly logger: LogSink;
   private readonly metrics: DimensionedMetricsSink;
+  private readonly onAccessDenied: ThingWorxClientDeps['onAccessDenied'];
   /** Key versions the server accepted during this client's life (one run). */
   private readonly acceptedVersionIds = new Set<string>();
   private lastDate?: { serverDateMs: number; localMs: number };
@@ -174,6 +177,7 @@ export class ThingWorxClient {
     this.transport = deps.transport ?? nodeHttpTransport;
     this.logger = deps.logger ?? powertoolsLogger;
     this.metrics = deps.metrics ?? powertoolsMetrics;
+    this.onAccessDenied = deps.onAccessDenied;
   }
 
   /** POSTs a ThingWorx service and parses the InfoTable it answers. Use for idempotent (query) services: failures are retried. */
@@ -558,6 +562,7 @@ export class ThingWorxClient {
 
   private report(diagnosis: Diagnosis, recovered: boolean): void {
     reportAccessDenied(diagnosis, { logger: this.logger, metrics: this.metrics }, { recovered });
+    this.onAccessDenied?.(diagnosis, recovered);
   }
 
   private rememberDate(response: HttpResponse): void {

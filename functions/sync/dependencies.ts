@@ -69,7 +69,7 @@ export function createSyncDependencies(
     ledger: new RunLedger(documentClient, controlTable, config.ledgerRetentionDays),
     lastSkew: async () =>
       config.skewTarget ? readLastSkew(documentClient, controlTable, config.skewTarget) : undefined,
-    openSource: async ({ fetchDeadlineMs, skew }) => {
+    openSource: async ({ fetchDeadlineMs, skew, onAccessDenied }) => {
       // Fails fast on an expired key, before any request, and publishes the days it has left.
       checkKeyBeforeRun(await keySource.get(), { source: keySource.describe(), clock, metrics });
       const client = new ThingWorxClient(
@@ -82,7 +82,7 @@ export function createSyncDependencies(
           ...(skew ? { knownSkewMs: skew.offsetMs } : {}),
           ...(config.skewTarget ? { target: config.skewTarget } : {}),
         },
-        { clock, logger, metrics },
+        { clock, logger, metrics, onAccessDenied: (diagnosis) => onAccessDenied(diagnosis.cause) },
       );
       return streamReader(client, config.endpoint, config);
     },

@@ -12,7 +12,7 @@ import type { LogSink, MetricsSink } from '../shared/observability.js';
 import { paginate, type RecordReader } from './paginate.js';
 import type { RecordsStore } from './records-store.js';
 import type { RunEnd, RunLedger, RunStart } from './run-ledger.js';
-import { compareWatermarks, type WatermarkStore } from './watermark.js';
+import { compareWatermarks, type Watermark, type WatermarkStore } from './watermark.js';
 
 /** The last clock measurement of the endpoint, from the skew monitor. */
 export interface MeasuredSkew {
@@ -42,6 +42,8 @@ export interface SyncJobDependencies {
   readonly openSource: (run: {
     fetchDeadlineMs: number;
     skew: MeasuredSkew | undefined;
+    /** Told the cause of every Access Denied answer, recovered or not, for the run ledger. */
+    onAccessDenied: (cause: string) => void;
   }) => Promise<RecordReader>;
   /** The endpoint's last measured clock skew, if the monitor measures it. */
   readonly lastSkew: () => Promise<MeasuredSkew | undefined>;
@@ -95,13 +97,22 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
   }
 
   const lease = acquired.lease;
+  const progress = new RunProgress(lease.fence);
   let end: RunEnd;
   let failure: unknown;
   try {
-    end = await syncUnderLease(deps, run, lease, deadlineMs - settings.safetyMarginMs);
+    const caughtUp = await syncUnderLease(deps, run, lease, deadlineMs - settings.safetyMarginMs, progress);
+    end = {
+      outcome: 'succeeded',
+      endedAtMs: clock.nowMs(),
+      caughtUp,
+      ...(caughtUp ? {} : { reason: 'stopped at the safety margin; the backlog is left for the next run' }),
+      ...progress.fields(),
+    };
   } catch (error) {
     failure = error;
-    end = { outcome: 'failed', endedAtMs: clock.nowMs(), fence: lease.fence, error: describeError(error) };
+    // What was stored before the failure is in the ledger too: the watermark marks exactly that much.
+    end = { outcome: 'failed', endedAtMs: clock.nowMs(), error: describeError(error), ...progress.fields() };
   }
   await deps.lock.release(lease); // reports a lost lock itself; never throws over the run's result
   const summary = await finish(deps, run, { ...end, endedAtMs: clock.nowMs() });
@@ -109,26 +120,52 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
   return summary;
 }
 
+/** What a run has done so far, kept outside the sync loop so a failed run still reports it. */
+class RunProgress {
+  recordsWritten = 0;
+  recordsAlreadyStored = 0;
+  pages = 0;
+  watermarkBefore: Watermark | undefined;
+  watermarkAfter: Watermark | undefined;
+  readonly authFailureCauses = new Set<string>();
+
+  constructor(private readonly fence: number) {}
+
+  fields(): Partial<RunEnd> {
+    return {
+      fence: this.fence,
+      recordsWritten: this.recordsWritten,
+      recordsAlreadyStored: this.recordsAlreadyStored,
+      pages: this.pages,
+      ...(this.watermarkBefore ? { watermarkBefore: this.watermarkBefore } : {}),
+      ...(this.watermarkAfter ? { watermarkAfter: this.watermarkAfter } : {}),
+      ...(this.authFailureCauses.size > 0 ? { authFailureCauses: [...this.authFailureCauses] } : {}),
+    };
+  }
+}
+
+/** Syncs the window under the lease; true when it caught up, false when it stopped at the deadline. */
 async function syncUnderLease(
   deps: SyncJobDependencies,
   run: RunStart,
   lease: Lease,
   fetchDeadlineMs: number,
-): Promise<RunEnd> {
+  progress: RunProgress,
+): Promise<boolean> {
   const { settings, clock } = deps;
   const [before, skew] = await Promise.all([deps.watermarks.read(settings.job), deps.lastSkew()]);
-  const read = await deps.openSource({ fetchDeadlineMs, skew });
+  progress.watermarkBefore = before;
+  const read = await deps.openSource({
+    fetchDeadlineMs,
+    skew,
+    onAccessDenied: (cause) => progress.authFailureCauses.add(cause),
+  });
   const skewAllowanceMs = skew ? Math.ceil(Math.abs(skew.offsetMs) + skew.boundMs) : 0;
   const startMs = before
     ? before.timestampMs - settings.overlapMs - skewAllowanceMs
     : settings.initialStartMs;
   const endMs = clock.nowMs() + skewAllowanceMs;
 
-  let position = before;
-  let recordsWritten = 0;
-  let recordsAlreadyStored = 0;
-  let pages = 0;
-  let caughtUp = true;
   const writer = { job: settings.job, runId: run.runId, fence: lease.fence };
   for await (const page of paginate(read, {
     startMs: Math.max(0, startMs),
@@ -136,39 +173,22 @@ async function syncUnderLease(
     pageSize: settings.pageSize,
   })) {
     const written = await deps.records.write(page.records, writer, clock.nowMs());
-    recordsWritten += written.written;
-    recordsAlreadyStored += written.alreadyStored;
-    pages++;
+    progress.recordsWritten += written.written;
+    progress.recordsAlreadyStored += written.alreadyStored;
+    progress.pages++;
+    const position = progress.watermarkAfter ?? before;
     if (!position || compareWatermarks(page.position, position) > 0) {
       await deps.watermarks.commit(
         settings.job,
         page.position,
         lockFenceConditionCheck(lease, settings.controlTable),
-        {
-          runId: run.runId,
-          fence: lease.fence,
-          committedAtMs: clock.nowMs(),
-        },
+        { runId: run.runId, fence: lease.fence, committedAtMs: clock.nowMs() },
       );
-      position = page.position;
+      progress.watermarkAfter = page.position;
     }
-    if (clock.nowMs() >= fetchDeadlineMs) {
-      caughtUp = false;
-      break;
-    }
+    if (clock.nowMs() >= fetchDeadlineMs) return false;
   }
-  return {
-    outcome: 'succeeded',
-    endedAtMs: clock.nowMs(),
-    fence: lease.fence,
-    recordsWritten,
-    recordsAlreadyStored,
-    pages,
-    caughtUp,
-    ...(caughtUp ? {} : { reason: 'stopped at the safety margin; the backlog is left for the next run' }),
-    ...(before ? { watermarkBefore: before } : {}),
-    ...(position ? { watermarkAfter: position } : {}),
-  };
+  return true;
 }
 
 async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<RunSummary> {

@@ -1,6 +1,8 @@
 // The endpoint failing in the middle of a run: the run either completes or fails, and either way the
 // committed watermark never claims a record that was not stored; the next run completes the copy.
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { controlKeys } from '../../../functions/shared/tables.js';
 import { storedRecordKeys } from '../../../infra/local/gap-check.js';
 import type { FaultRule } from '../../../infra/local/thingworx-simulator/index.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
@@ -55,6 +57,10 @@ describe('sync run when the endpoint fails mid-run', () => {
     const { h, outcome } = await runWithFaultFromPage3('outage', { kind: 'serverError', status: 500 });
 
     expect(outcome).toBe('failed: EndpointHttpError');
+    const [ledger] = await ledgerItems(h);
+    expect(ledger).toMatchObject({ outcome: 'failed', pages: 2, error: { name: 'EndpointHttpError' } });
+    expect(ledger?.recordsWritten).toBeGreaterThan(0);
+    expect(ledger?.watermarkAfter).toEqual(await h.watermark()); // it says exactly how far the run got
     h.sim.faults.clear();
     expect((await h.run()).outcome).toBe('succeeded'); // not skipped: the failed run let go of the lock
   });
@@ -76,8 +82,20 @@ describe('sync run when the endpoint fails mid-run', () => {
     const summary = await h.run({ deps });
 
     expect(summary.outcome).toBe('succeeded');
+    expect(summary.authFailureCauses).toEqual(['stale-key']);
     expect(h.sim.requests.count({ status: 401 })).toBe(1);
     const stored = await storedRecordKeys(h.db.documentClient, h.db.tables.recordsTable, h.job);
     expect(stored).toEqual(new Set(h.sim.stream.all().map((e) => e.id)));
   });
 });
+
+async function ledgerItems(h: SyncHarness) {
+  const { Items = [] } = await h.db.documentClient.send(
+    new QueryCommand({
+      TableName: h.db.tables.controlTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+      ExpressionAttributeValues: { ':pk': controlKeys.jobPartition(h.job), ':run': 'run#' },
+    }),
+  );
+  return Items;
+}
