@@ -1,28 +1,14 @@
 // Each Access Denied cause, produced by the simulator's matching fault or condition over real HTTP
 // and classified by the client, with the key absent from every byte of output.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../../functions/endpoint/diagnose.js';
 import { nodeHttpTransport } from '../../../functions/endpoint/http-request.js';
-import {
-  startThingWorxSimulator,
-  type ThingWorxSimulator,
-} from '../../../infra/local/thingworx-simulator/index.js';
 import { everythingAbout } from '../../support/capture-logs.js';
-import { authFailures, captureAndForbid, clientFor, MockedSecret, QUERY, secretsManager } from './harness.js';
+import { authFailures, clientFor, endpointFixture, QUERY } from './harness.js';
 
 describe('Access Denied causes against the simulator', () => {
-  let sim: ThingWorxSimulator;
-  let secret: MockedSecret;
-  let capture: ReturnType<typeof captureAndForbid>;
-  let keyValues: string[];
-
-  /** A fresh simulator key, stored in the mocked secret. */
-  function newKey(input: Parameters<ThingWorxSimulator['keys']['add']>[0] = {}, expiresAt?: string) {
-    const key = sim.keys.add(input);
-    keyValues.push(key.keyId);
-    secret.put({ appKey: key.keyId, keyName: key.name, ...(expiresAt ? { expiresAt } : {}) });
-    return key;
-  }
+  const fx = endpointFixture({ seed: 11, initialEntries: 30 });
+  const newKey = fx.newKey;
 
   async function denial(promise: Promise<unknown>): Promise<AccessDeniedError> {
     const error = await promise.then(
@@ -30,60 +16,43 @@ describe('Access Denied causes against the simulator', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(AccessDeniedError);
-    for (const key of keyValues) expect(everythingAbout(error)).not.toContain(key);
+    for (const key of fx.keyValues) expect(everythingAbout(error)).not.toContain(key);
     return error as AccessDeniedError;
   }
 
-  beforeAll(async () => {
-    sim = await startThingWorxSimulator({ seed: 11, initialEntries: 30 });
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => {
-    secretsManager.reset();
-    secret = new MockedSecret();
-    sim.faults.clear();
-    sim.clock.setOffsetMs(0);
-    sim.requests.reset();
-    keyValues = [];
-    capture = captureAndForbid();
-  });
-  afterEach(() => {
-    capture.finish(keyValues);
-  });
-
   it('classifies a 401 after a rotation as stale-key and recovers with the new version', async () => {
     const old = newKey();
-    const { client } = clientFor(sim);
-    await client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY);
-    sim.keys.revoke(old.name);
+    const { client } = clientFor(fx.sim);
+    await client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY);
+    fx.sim.keys.revoke(old.name);
     newKey();
 
-    await expect(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY)).resolves.toBeDefined();
+    await expect(
+      client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY),
+    ).resolves.toBeDefined();
 
-    expect(sim.requests.list().map((r) => r.status)).toEqual([200, 401, 200]);
-    expect(authFailures(capture.output)).toEqual({ logged: ['stale-key'], counted: ['stale-key'] });
+    expect(fx.sim.requests.list().map((r) => r.status)).toEqual([200, 401, 200]);
+    expect(authFailures(fx.capture.output)).toEqual({ logged: ['stale-key'], counted: ['stale-key'] });
   });
 
   it('classifies an expired key as expired-key before sending anything', async () => {
     const past = Date.now() - 60_000;
     newKey({ expiresAtMs: past }, new Date(past).toISOString());
-    const { client } = clientFor(sim);
+    const { client } = clientFor(fx.sim);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('expired-key');
-    expect(sim.requests.count()).toBe(0);
-    expect(authFailures(capture.output).counted).toEqual(['expired-key']);
+    expect(fx.sim.requests.count()).toBe(0);
+    expect(authFailures(fx.capture.output).counted).toEqual(['expired-key']);
   });
 
   it('classifies a revoked key as invalid-key', async () => {
     const key = newKey();
-    sim.keys.revoke(key.name);
-    const { client } = clientFor(sim);
+    fx.sim.keys.revoke(key.name);
+    const { client } = clientFor(fx.sim);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('invalid-key');
     expect(error.evidence).toMatchObject({ status: 401, versionIdUsed: 'ver-1', versionIdCurrent: 'ver-1' });
@@ -91,9 +60,9 @@ describe('Access Denied causes against the simulator', () => {
 
   it('classifies a missing service permission as permission-denied', async () => {
     newKey({ user: 'SyncUser' });
-    const { client } = clientFor(sim);
+    const { client } = clientFor(fx.sim);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('permission-denied');
     expect(error.evidence.bodySnippet).toMatch(
@@ -105,7 +74,7 @@ describe('Access Denied causes against the simulator', () => {
     newKey();
     // A gateway that rewrites Content-Type; the client itself always sends application/json.
     const rewriting = clientFor(
-      sim,
+      fx.sim,
       {},
       {
         transport: (request) =>
@@ -113,7 +82,9 @@ describe('Access Denied causes against the simulator', () => {
       },
     );
 
-    const error = await denial(rewriting.client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(
+      rewriting.client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY),
+    );
 
     expect(error.cause).toBe('content-type-rejected');
     expect(error.evidence.status).toBe(403);
@@ -121,25 +92,25 @@ describe('Access Denied causes against the simulator', () => {
 
   it('classifies a proxy 407 as proxy-auth with Via and Proxy-Authenticate as evidence', async () => {
     newKey();
-    sim.faults.set({ kind: 'proxyAuth' });
-    const { client } = clientFor(sim);
+    fx.sim.faults.set({ kind: 'proxyAuth' });
+    const { client } = clientFor(fx.sim);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('proxy-auth');
     expect(error.evidence.headers).toMatchObject({
       'proxy-authenticate': 'Basic realm="corporate-proxy"',
       via: expect.stringContaining('squid'),
     });
-    expect(secret.reads()).toBe(1); // no refresh: the key is not the problem
+    expect(fx.secret.reads()).toBe(1); // no refresh: the key is not the problem
   });
 
   it('classifies a 200 HTML login page as proxy-auth instead of returning it as data', async () => {
     newKey();
-    sim.faults.set({ kind: 'htmlLogin' });
-    const { client } = clientFor(sim);
+    fx.sim.faults.set({ kind: 'htmlLogin' });
+    const { client } = clientFor(fx.sim);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('proxy-auth');
     expect(error.evidence.status).toBe(200);
@@ -147,11 +118,11 @@ describe('Access Denied causes against the simulator', () => {
 
   it('classifies a replayed cache answer (X-Cache HIT, frozen Date) as cached-response', async () => {
     newKey();
-    sim.faults.set({ kind: 'frozenDate' });
-    const { client } = clientFor(sim);
-    await client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY);
+    fx.sim.faults.set({ kind: 'frozenDate' });
+    const { client } = clientFor(fx.sim);
+    await client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('cached-response');
     expect(error.evidence.headers).toMatchObject({ 'x-cache': 'HIT' });
@@ -160,10 +131,10 @@ describe('Access Denied causes against the simulator', () => {
   it('classifies a key expired only by a server clock an hour ahead as clock-skew', async () => {
     const expiresAtMs = Date.now() + 10 * 60_000;
     newKey({ expiresAtMs }, new Date(expiresAtMs).toISOString());
-    sim.clock.setOffsetMs(3_600_000);
-    const { client } = clientFor(sim);
+    fx.sim.clock.setOffsetMs(3_600_000);
+    const { client } = clientFor(fx.sim);
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('clock-skew');
     expect(error.evidence.responseClockOffsetMs).toBeGreaterThan(3_500_000);
@@ -172,18 +143,18 @@ describe('Access Denied causes against the simulator', () => {
 
   it('refuses to send a key in the URL (key-in-url) without a request', async () => {
     newKey();
-    const { client } = clientFor(sim);
+    const { client } = clientFor(fx.sim);
 
     const error = await denial(client.getJson('/Thingworx/Things?appKey=1'));
 
     expect(error.cause).toBe('key-in-url');
-    expect(sim.requests.count()).toBe(0);
+    expect(fx.sim.requests.count()).toBe(0);
   });
 
   it('classifies the server refusing a key moved into the URL by a rewriting layer as key-in-url', async () => {
     const key = newKey();
     const leaking = clientFor(
-      sim,
+      fx.sim,
       {},
       {
         transport: (request) => {
@@ -194,7 +165,7 @@ describe('Access Denied causes against the simulator', () => {
       },
     );
 
-    const error = await denial(leaking.client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(leaking.client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('key-in-url');
     expect(error.evidence.bodySnippet).toBe('ApplicationKey Is Not Allowed As A URL Parameter');
@@ -202,11 +173,11 @@ describe('Access Denied causes against the simulator', () => {
 
   it('notes that a key refused intermittently was accepted earlier in the run', async () => {
     newKey();
-    const { client } = clientFor(sim);
-    await client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY);
-    sim.faults.set({ kind: 'authFlap', status: 401 });
+    const { client } = clientFor(fx.sim);
+    await client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY);
+    fx.sim.faults.set({ kind: 'authFlap', status: 401 });
 
-    const error = await denial(client.callService(sim.thing, 'QueryStreamEntriesWithData', QUERY));
+    const error = await denial(client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
     expect(error.cause).toBe('invalid-key');
     expect(error.evidence.sameKeyAcceptedEarlier).toBe(true);
@@ -214,12 +185,12 @@ describe('Access Denied causes against the simulator', () => {
 
   it('lets operator tooling probe with one request and get the diagnosis', async () => {
     const key = newKey();
-    sim.keys.revoke(key.name);
-    const { client } = clientFor(sim);
+    fx.sim.keys.revoke(key.name);
+    const { client } = clientFor(fx.sim);
 
-    const result = await client.probe({ thing: sim.thing, service: 'QueryStreamEntriesWithData' });
+    const result = await client.probe({ thing: fx.sim.thing, service: 'QueryStreamEntriesWithData' });
 
     expect(result).toMatchObject({ outcome: 'denied', diagnosis: { cause: 'invalid-key' } });
-    expect(sim.requests.count()).toBe(1);
+    expect(fx.sim.requests.count()).toBe(1);
   });
 });

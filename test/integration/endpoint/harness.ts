@@ -2,7 +2,7 @@
 // (node:http transport, Powertools logger and metrics) to a simulator, and captures every byte of output.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { CachedKeySource } from '../../../functions/app-key/cached-key-source.js';
 import { SecretsManagerKeySource } from '../../../functions/app-key/secrets-manager-source.js';
 import type { HttpTransport } from '../../../functions/endpoint/http-request.js';
@@ -10,7 +10,11 @@ import {
   ThingWorxClient,
   type ThingWorxClientOptions,
 } from '../../../functions/endpoint/thingworx-client.js';
-import type { ThingWorxSimulator } from '../../../infra/local/thingworx-simulator/index.js';
+import {
+  type SimulatorOptions,
+  startThingWorxSimulator,
+  type ThingWorxSimulator,
+} from '../../../infra/local/thingworx-simulator/index.js';
 import { type CapturedOutput, captureOutput } from '../../support/capture-logs.js';
 
 export const SECRET_ID = 'test/thingworx/app-key';
@@ -102,5 +106,67 @@ export function authFailures(output: CapturedOutput): { logged: string[]; counte
       .filter((line) => typeof line.authFailureCause === 'string')
       .map((line) => String(line.authFailureCause)),
     counted: lines.filter((line) => line.AuthFailure === 1).map((line) => String(line.Cause)),
+  };
+}
+
+/** What each endpoint test starts from: the suite's simulator, a fresh secret, and all output captured. */
+export interface EndpointFixture {
+  readonly sim: ThingWorxSimulator;
+  readonly secret: MockedSecret;
+  readonly capture: ReturnType<typeof captureAndForbid>;
+  /** Every key value handed out in this test: none may appear in any output. */
+  readonly keyValues: string[];
+  /** A fresh simulator key, stored in the mocked secret. */
+  newKey(
+    input?: Parameters<ThingWorxSimulator['keys']['add']>[0],
+    expiresAt?: string,
+  ): ReturnType<ThingWorxSimulator['keys']['add']>;
+}
+
+/** Registers the suite's hooks: one simulator per suite; secret, faults, clock and capture reset per test. */
+export function endpointFixture(options: SimulatorOptions): EndpointFixture {
+  const state = {} as {
+    sim: ThingWorxSimulator;
+    secret: MockedSecret;
+    capture: ReturnType<typeof captureAndForbid>;
+    keyValues: string[];
+  };
+  beforeAll(async () => {
+    state.sim = await startThingWorxSimulator(options);
+  });
+  afterAll(async () => {
+    await state.sim.stop();
+  });
+  beforeEach(() => {
+    secretsManager.reset();
+    state.secret = new MockedSecret();
+    state.sim.faults.clear();
+    state.sim.clock.setOffsetMs(0);
+    state.sim.requests.reset();
+    state.keyValues = [];
+    state.capture = captureAndForbid();
+  });
+  afterEach(() => {
+    state.capture.finish(state.keyValues);
+  });
+  return {
+    get sim() {
+      return state.sim;
+    },
+    get secret() {
+      return state.secret;
+    },
+    get capture() {
+      return state.capture;
+    },
+    get keyValues() {
+      return state.keyValues;
+    },
+    newKey(input = {}, expiresAt) {
+      const key = state.sim.keys.add(input);
+      state.keyValues.push(key.keyId);
+      state.secret.put({ appKey: key.keyId, keyName: key.name, ...(expiresAt ? { expiresAt } : {}) });
+      return key;
+    },
   };
 }

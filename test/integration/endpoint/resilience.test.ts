@@ -1,6 +1,6 @@
 // The client against the simulator's transient faults, rotations and deadlines over real loopback
 // HTTP and HTTPS: what must not fail a run, and what must fail it quickly.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../../functions/endpoint/diagnose.js';
 import {
   DeadlineExceededError,
@@ -14,113 +14,94 @@ import {
   type ThingWorxSimulator,
 } from '../../../infra/local/thingworx-simulator/index.js';
 import { everythingAbout } from '../../support/capture-logs.js';
-import { authFailures, captureAndForbid, clientFor, MockedSecret, QUERY, secretsManager } from './harness.js';
+import {
+  authFailures,
+  captureAndForbid,
+  clientFor,
+  endpointFixture,
+  MockedSecret,
+  QUERY,
+  secretsManager,
+} from './harness.js';
 
 const SERVICE = 'QueryStreamEntriesWithData';
 
 describe('endpoint client resilience against the simulator', () => {
-  let sim: ThingWorxSimulator;
-  let secret: MockedSecret;
-  let capture: ReturnType<typeof captureAndForbid>;
-  let keyValues: string[];
-
-  function newKey() {
-    const key = sim.keys.add();
-    keyValues.push(key.keyId);
-    secret.put({ appKey: key.keyId, keyName: key.name });
-    return key;
-  }
-
-  beforeAll(async () => {
-    sim = await startThingWorxSimulator({ seed: 23, initialEntries: 200 });
-  });
-  afterAll(async () => {
-    await sim.stop();
-  });
-  beforeEach(() => {
-    secretsManager.reset();
-    secret = new MockedSecret();
-    sim.faults.clear();
-    sim.requests.reset();
-    keyValues = [];
-    capture = captureAndForbid();
-  });
-  afterEach(() => {
-    capture.finish(keyValues);
-  });
+  const fx = endpointFixture({ seed: 23, initialEntries: 200 });
+  const newKey = () => fx.newKey();
 
   it('costs no failed call when the key is rotated in the middle of a run', async () => {
     const first = newKey();
-    const { client } = clientFor(sim);
+    const { client } = clientFor(fx.sim);
     const results: number[] = [];
     for (let call = 1; call <= 6; call++) {
       if (call === 3) {
         // Operator rotation: new key live on the server, put-secret-value, old key revoked.
         newKey();
-        sim.keys.revoke(first.name);
+        fx.sim.keys.revoke(first.name);
       }
-      results.push((await client.callService(sim.thing, SERVICE, QUERY)).rows.length);
+      results.push((await client.callService(fx.sim.thing, SERVICE, QUERY)).rows.length);
     }
 
     expect(results).toEqual([5, 5, 5, 5, 5, 5]);
-    expect(sim.requests.count({ status: 401 })).toBe(1);
-    expect(sim.requests.count({ status: 200 })).toBe(6);
+    expect(fx.sim.requests.count({ status: 401 })).toBe(1);
+    expect(fx.sim.requests.count({ status: 200 })).toBe(6);
   });
 
   it('fails a revoked key after one request, without a retry storm', async () => {
     const key = newKey();
-    sim.keys.revoke(key.name);
-    const { client, sleeps } = clientFor(sim);
+    fx.sim.keys.revoke(key.name);
+    const { client, sleeps } = clientFor(fx.sim);
 
-    await expect(client.callService(sim.thing, SERVICE, QUERY)).rejects.toThrow(AccessDeniedError);
+    await expect(client.callService(fx.sim.thing, SERVICE, QUERY)).rejects.toThrow(AccessDeniedError);
 
-    expect(sim.requests.count()).toBe(1);
-    expect(secret.reads()).toBe(3); // first read, re-read, re-read after the 1–3 s wait
+    expect(fx.sim.requests.count()).toBe(1);
+    expect(fx.secret.reads()).toBe(3); // first read, re-read, re-read after the 1–3 s wait
     expect(sleeps).toHaveLength(1);
-    expect(authFailures(capture.output).counted).toEqual(['invalid-key']);
+    expect(authFailures(fx.capture.output).counted).toEqual(['invalid-key']);
   });
 
   it('never crosses the run deadline when the server hangs', async () => {
     newKey();
-    sim.faults.set({ kind: 'hang' });
+    fx.sim.faults.set({ kind: 'hang' });
     const deadlineEpochMs = Date.now() + 1_500;
-    const { client } = clientFor(sim, { deadlineEpochMs, requestTimeoutMs: 30_000 });
+    const { client } = clientFor(fx.sim, { deadlineEpochMs, requestTimeoutMs: 30_000 });
 
-    const error = await client.callService(sim.thing, SERVICE, QUERY).catch((e: unknown) => e);
+    const error = await client.callService(fx.sim.thing, SERVICE, QUERY).catch((e: unknown) => e);
     const stoppedAtMs = Date.now();
 
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect((error as Error).cause).toBeInstanceOf(EndpointUnreachableError);
     // Without the deadline the request would wait its 30 s timeout; the margin only absorbs timer jitter.
     expect(stoppedAtMs).toBeLessThan(deadlineEpochMs + 1_000);
-    expect(sim.requests.count()).toBe(1);
+    expect(fx.sim.requests.count()).toBe(1);
   });
 
   it('retries server errors with backoff and succeeds', async () => {
     newKey();
-    sim.faults.set({ kind: 'serverError', status: 502, next: 2 });
-    const { client, sleeps } = clientFor(sim);
+    fx.sim.faults.set({ kind: 'serverError', status: 502, next: 2 });
+    const { client, sleeps } = clientFor(fx.sim);
 
-    await expect(client.callService(sim.thing, SERVICE, QUERY)).resolves.toMatchObject({
+    await expect(client.callService(fx.sim.thing, SERVICE, QUERY)).resolves.toMatchObject({
       rows: expect.any(Array),
     });
 
-    expect(sim.requests.list().map((r) => r.status)).toEqual([502, 502, 200]);
+    expect(fx.sim.requests.list().map((r) => r.status)).toEqual([502, 502, 200]);
     expect(sleeps).toHaveLength(2);
   });
 
   it('honours a 429 Retry-After given as an HTTP date', async () => {
     newKey();
-    sim.faults.set({
+    fx.sim.faults.set({
       kind: 'throttle',
       status: 429,
       retryAfterSeconds: 3,
       retryAfterFormat: 'http-date',
       next: 1,
     });
-    const { client, sleeps } = clientFor(sim);
+    const { client, sleeps } = clientFor(fx.sim);
 
-    await client.callService(sim.thing, SERVICE, QUERY);
+    await client.callService(fx.sim.thing, SERVICE, QUERY);
 
     // An HTTP date has whole seconds, so a 3 s Retry-After reads as 2–3 s from now.
     expect(sleeps).toHaveLength(1);
@@ -130,65 +111,65 @@ describe('endpoint client resilience against the simulator', () => {
 
   it('honours a 503 Retry-After in seconds', async () => {
     newKey();
-    sim.faults.set({ kind: 'throttle', status: 503, retryAfterSeconds: 4, next: 1 });
-    const { client, sleeps } = clientFor(sim);
+    fx.sim.faults.set({ kind: 'throttle', status: 503, retryAfterSeconds: 4, next: 1 });
+    const { client, sleeps } = clientFor(fx.sim);
 
-    await client.callService(sim.thing, SERVICE, QUERY);
+    await client.callService(fx.sim.thing, SERVICE, QUERY);
 
     expect(sleeps).toEqual([4_000]);
   });
 
   it('fails at once when the Retry-After would cross the deadline', async () => {
     newKey();
-    sim.faults.set({ kind: 'throttle', status: 503, retryAfterSeconds: 120 });
-    const { client, sleeps } = clientFor(sim, { deadlineEpochMs: Date.now() + 30_000 });
+    fx.sim.faults.set({ kind: 'throttle', status: 503, retryAfterSeconds: 120 });
+    const { client, sleeps } = clientFor(fx.sim, { deadlineEpochMs: Date.now() + 30_000 });
 
-    await expect(client.callService(sim.thing, SERVICE, QUERY)).rejects.toThrow(DeadlineExceededError);
+    await expect(client.callService(fx.sim.thing, SERVICE, QUERY)).rejects.toThrow(DeadlineExceededError);
 
     expect(sleeps).toEqual([]);
-    expect(sim.requests.count()).toBe(1);
+    expect(fx.sim.requests.count()).toBe(1);
   });
 
   it('retries a truncated JSON answer', async () => {
     newKey();
-    sim.faults.set({ kind: 'truncatedJson', next: 1 });
-    const { client } = clientFor(sim);
+    fx.sim.faults.set({ kind: 'truncatedJson', next: 1 });
+    const { client } = clientFor(fx.sim);
 
-    await expect(client.callService(sim.thing, SERVICE, QUERY)).resolves.toMatchObject({
+    await expect(client.callService(fx.sim.thing, SERVICE, QUERY)).resolves.toMatchObject({
       rows: expect.any(Array),
     });
-    expect(sim.requests.count()).toBe(2);
+    expect(fx.sim.requests.count()).toBe(2);
   });
 
   it('stops reading an answer larger than the size cap and does not retry it', async () => {
     newKey();
-    const { client } = clientFor(sim, { maxResponseBytes: 1_024 });
+    const { client } = clientFor(fx.sim, { maxResponseBytes: 1_024 });
 
-    await expect(client.callService(sim.thing, SERVICE, { maxItems: 200 })).rejects.toThrow(
+    await expect(client.callService(fx.sim.thing, SERVICE, { maxItems: 200 })).rejects.toThrow(
       ResponseTooLargeError,
     );
-    expect(sim.requests.count()).toBe(1);
+    expect(fx.sim.requests.count()).toBe(1);
   });
 
   it('refuses plain HTTP to a non-loopback address before any request, saying why', () => {
     newKey();
     // 0.0.0.0 would reach this simulator on Linux, so a request would show in its log.
-    const call = () => clientFor(sim, { baseUrl: `http://0.0.0.0:${sim.port}` });
+    const call = () => clientFor(fx.sim, { baseUrl: `http://0.0.0.0:${fx.sim.port}` });
 
     expect(call).toThrow(InsecureEndpointError);
     expect(call).toThrow(/only allowed for loopback/);
-    expect(sim.requests.count()).toBe(0);
+    expect(fx.sim.requests.count()).toBe(0);
   });
 
   it('keeps the key out of output and errors when the server times out, fails and is retried', async () => {
     newKey();
-    sim.faults.set([{ kind: 'serverError', next: 1 }, { kind: 'hang' }]);
-    const { client } = clientFor(sim, { deadlineEpochMs: Date.now() + 2_000, requestTimeoutMs: 500 });
+    fx.sim.faults.set([{ kind: 'serverError', next: 1 }, { kind: 'hang' }]);
+    const { client } = clientFor(fx.sim, { deadlineEpochMs: Date.now() + 2_000, requestTimeoutMs: 500 });
 
-    const error = await client.callService(sim.thing, SERVICE, QUERY).catch((e: unknown) => e);
+    const error = await client.callService(fx.sim.thing, SERVICE, QUERY).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(Error);
-    for (const key of keyValues) expect(everythingAbout(error)).not.toContain(key);
+    for (const key of fx.keyValues) expect(everythingAbout(error)).not.toContain(key);
   });
 });
 
