@@ -18,3 +18,30 @@ export async function mapWithConcurrency<T, R>(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Admits at most `limit` tasks at once across every caller, in the order they asked: unlike
+ * mapWithConcurrency, whose limit holds within one call, it bounds calls that overlap.
+ */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`A concurrency limit must be a whole number of at least 1, got ${limit}`);
+    }
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

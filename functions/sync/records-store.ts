@@ -1,9 +1,10 @@
 // Writes synced records to the records table in conditional transactions of up to 100 items, several
-// in flight. A stored record is replaced only by a version with a newer source timestamp written under
+// in flight (a limit shared by every write call on the store, so pages stored at once share it). A stored record is replaced only by a version with a newer source timestamp written under
 // an equal or higher fence, so a stale run can never regress data and a re-read changes nothing.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mapWithConcurrency, sleep } from '../shared/concurrency.js';
+import { ConcurrencyLimiter, sleep } from '../shared/concurrency.js';
+import { SyncWardenError } from '../shared/errors.js';
 import { PARTITION_KEY, recordKeys } from '../shared/tables.js';
 
 /** A record as read from the source, identified by its key. */
@@ -25,7 +26,7 @@ export interface RecordsStoreOptions {
   readonly tableName: string;
   /** Items per TransactWriteItems call (DynamoDB allows 100). @default 100 */
   readonly transactionSize?: number;
-  /** Transactions in flight at once. @default 8 */
+  /** Transactions in flight at once, across all write calls. @default 8 */
   readonly concurrency?: number;
   /** Attempts for a transaction cancelled by conflicts or throttling. @default 8 */
   readonly maxAttempts?: number;
@@ -40,34 +41,71 @@ export interface WriteResult {
   readonly requests: number;
 }
 
+/** A record DynamoDB will never accept as it is (e.g. over the 400 KB item limit). */
+export class RecordRejectedError extends SyncWardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'record-rejected', options);
+  }
+}
+
+/** Cancellation reasons that clear up on a retry; ConditionalCheckFailed means "already stored". */
+const RETRYABLE_CANCELLATIONS = new Set([
+  'None',
+  'ConditionalCheckFailed',
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
+
+const isPermanentRejection = (code: string | undefined) =>
+  code !== undefined && !RETRYABLE_CANCELLATIONS.has(code);
+
+const NOTHING_WRITTEN: WriteResult = { written: 0, alreadyStored: 0, requests: 0 };
+
 export class RecordsStore {
   private readonly transactionSize: number;
-  private readonly concurrency: number;
+  private readonly inFlight: ConcurrencyLimiter;
   private readonly maxAttempts: number;
 
   constructor(private readonly options: RecordsStoreOptions) {
     this.transactionSize = Math.min(options.transactionSize ?? 100, 100);
-    this.concurrency = options.concurrency ?? 8;
+    this.inFlight = new ConcurrencyLimiter(options.concurrency ?? 8);
     this.maxAttempts = options.maxAttempts ?? 8;
   }
 
-  /** Writes all records durably, or throws; on return every record is stored or superseded. */
+  /**
+   * Writes all records durably, or throws; on return every record is stored or superseded. After a
+   * failed transaction the call's transactions not yet started are dropped, and it throws only once
+   * none of its transactions is in flight.
+   */
   async write(
     records: readonly SourceRecord[],
     writer: WriterIdentity,
     syncedAtMs: number,
   ): Promise<WriteResult> {
-    const chunks = chunk(newestPerKey(records), this.transactionSize);
-    const results = await mapWithConcurrency(chunks, this.concurrency, (records) =>
-      this.writeChunk(records, writer, syncedAtMs),
+    let failure: { error: unknown } | undefined;
+    const results = await Promise.all(
+      chunk(newestPerKey(records), this.transactionSize).map((records) =>
+        this.inFlight.run(async () => {
+          if (failure) return NOTHING_WRITTEN; // dropped: the write has failed already
+          try {
+            return await this.writeChunk(records, writer, syncedAtMs);
+          } catch (error) {
+            failure ??= { error };
+            return NOTHING_WRITTEN;
+          }
+        }),
+      ),
     );
+    if (failure) throw failure.error;
     return results.reduce(
       (sum, r) => ({
         written: sum.written + r.written,
         alreadyStored: sum.alreadyStored + r.alreadyStored,
         requests: sum.requests + r.requests,
       }),
-      { written: 0, alreadyStored: 0, requests: 0 },
+      NOTHING_WRITTEN,
     );
   }
 
@@ -93,6 +131,17 @@ export class RecordsStore {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
+        const rejectedAt = reasons.findIndex((reason) => isPermanentRejection(reason.Code));
+        const rejected = pending[rejectedAt];
+        if (rejected) {
+          // Retrying cannot help (an item too large, a key too long): fail now, naming the record.
+          const { Code, Message } = reasons[rejectedAt] ?? {};
+          throw new RecordRejectedError(
+            `DynamoDB rejected record "${rejected.key}" for ${this.options.tableName}: ${Code}` +
+              `${Message ? ` (${Message})` : ''}; it and the records after it are not stored`,
+            { cause: error },
+          );
+        }
         const superseded = new Set(
           reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
         );

@@ -1,5 +1,6 @@
 // One sync run: take the job's lease, read [watermark − overlap, now] from the source page by page,
-// store each page, then commit the watermark under the lease's fence. A run killed at any point
+// store each page, then commit the watermark under the lease's fence once that page and all before it
+// are stored (the next pages are fetched and stored meanwhile). A run killed at any point
 // loses nothing: the next run resumes from the last committed page. Failures are recorded and
 // rethrown after the lease is released, so Lambda's Errors metric, retries and the DLQ see them.
 
@@ -9,6 +10,7 @@ import type { LeaseLock } from '../lock/lease-lock.js';
 import type { Clock } from '../shared/clock.js';
 import { SyncWardenError } from '../shared/errors.js';
 import type { LogSink, MetricsSink } from '../shared/observability.js';
+import { storeAndCommitInOrder } from './ordered-commits.js';
 import { paginate, type RecordReader } from './paginate.js';
 import type { RecordsStore } from './records-store.js';
 import type { RunEnd, RunLedger, RunStart } from './run-ledger.js';
@@ -61,6 +63,13 @@ export interface Invocation {
 }
 
 export type RunSummary = RunEnd & { readonly runId: string; readonly job: string };
+
+/**
+ * Pages being stored while the next one is fetched. Two keep DynamoDB busy across a page boundary (the
+ * watermark commit and the next page's first transactions overlap the previous page's last ones);
+ * more would only hold more of the window in memory.
+ */
+const PAGES_STORED_AT_ONCE = 2;
 
 export const SyncMetric = {
   succeeded: 'RunSucceeded',
@@ -167,28 +176,31 @@ async function syncUnderLease(
   const endMs = clock.nowMs() + skewAllowanceMs;
 
   const writer = { job: settings.job, runId: run.runId, fence: lease.fence };
-  for await (const page of paginate(read, {
-    startMs: Math.max(0, startMs),
-    endMs,
-    pageSize: settings.pageSize,
-  })) {
-    const written = await deps.records.write(page.records, writer, clock.nowMs());
-    progress.recordsWritten += written.written;
-    progress.recordsAlreadyStored += written.alreadyStored;
-    progress.pages++;
-    const position = progress.watermarkAfter ?? before;
-    if (!position || compareWatermarks(page.position, position) > 0) {
-      await deps.watermarks.commit(
-        settings.job,
-        page.position,
-        lockFenceConditionCheck(lease, settings.controlTable),
-        { runId: run.runId, fence: lease.fence, committedAtMs: clock.nowMs() },
-      );
-      progress.watermarkAfter = page.position;
-    }
-    if (clock.nowMs() >= fetchDeadlineMs) return false;
-  }
-  return true;
+  const pages = paginate(read, { startMs: Math.max(0, startMs), endMs, pageSize: settings.pageSize });
+  return storeAndCommitInOrder(
+    pages,
+    {
+      store: async (page) => {
+        const written = await deps.records.write(page.records, writer, clock.nowMs());
+        progress.recordsWritten += written.written;
+        progress.recordsAlreadyStored += written.alreadyStored;
+        progress.pages++;
+      },
+      commit: async (page) => {
+        const position = progress.watermarkAfter ?? before;
+        if (position && compareWatermarks(page.position, position) <= 0) return;
+        await deps.watermarks.commit(
+          settings.job,
+          page.position,
+          lockFenceConditionCheck(lease, settings.controlTable),
+          { runId: run.runId, fence: lease.fence, committedAtMs: clock.nowMs() },
+        );
+        progress.watermarkAfter = page.position;
+      },
+      stopFetching: () => clock.nowMs() >= fetchDeadlineMs,
+    },
+    PAGES_STORED_AT_ONCE,
+  );
 }
 
 async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<RunSummary> {

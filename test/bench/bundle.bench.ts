@@ -1,15 +1,19 @@
 // `npm run bench:bundle`: builds each Lambda with the stack's esbuild settings (infra/aws/bundling.ts) and
 // prints its minified size and its cold-import time in a fresh Node process, next to a bare Powertools
 // Logger handler as the baseline. The AWS SDK stays external, as on the runtime; the children resolve it
-// from the repository's node_modules. The import target compares the bundle's own cost, so the SDK
-// packages a bundle imports are loaded first (the runtime's copy, whatever we bundle); the time with the
-// SDK load included is printed beside it.
+// from the repository's node_modules. The import target compares the bundle's own cost, so what the Lambda
+// runtime has loaded before it imports a handler is loaded first: the SDK packages a bundle imports (the
+// runtime's copy) and `node:http` (the runtime's own Runtime API client imports it). Printed beside it: the
+// time with the SDK load included, and Node's start-up plus the import (what a Lambda INIT adds up to).
+// Two what-if rows price the Powertools Tracer: the reference stack and the sync Lambda with it replaced by
+// a no-op, built only here (the stack always bundles the real Tracer).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { esbuildBuildOptions } from '../../infra/aws/bundling.js';
 import { CLOCK_SKEW_ENTRY, clockSkewEnvironment } from '../../infra/aws/clock-skew-monitor.js';
+import { ROTATE_KEY_ENTRY, rotationEnvironment } from '../../infra/aws/key-rotation.js';
 import { SERVICE_NAME } from '../../infra/aws/metrics.js';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import { SYNC_ENTRY, syncEnvironment } from '../../infra/aws/sync-job.js';
@@ -39,12 +43,34 @@ const tracer = new Tracer({ serviceName: '${SERVICE_NAME}' });
 export const handler = middy(async () => { logger.info('run'); metrics.addMetric('Runs', 'Count', 1); return tracer.isTracingEnabled(); });
 `;
 
+/** Modules the Lambda Node.js runtime has imported before the handler (its RAPID client uses node:http). */
+const RUNTIME_PRELOADED = ['node:http'];
+
+/** What-if only: the Powertools Tracer and its middy middleware as no-ops, to price the real one. */
+const noOpTracer: Plugin = {
+  name: 'no-op-tracer',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, (args) => ({
+      path: args.path,
+      namespace: 'no-op-tracer',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'no-op-tracer' }, () => ({
+      contents: `export class Tracer { captureAWSv3Client(client) { return client; } isTracingEnabled() { return false; } }
+export const captureLambdaHandler = () => ({ before() {} });`,
+      loader: 'js',
+    }));
+  },
+};
+
 interface Subject {
   readonly name: string;
   /** A handler module of the repository, or inline source. */
   readonly entry?: string;
   readonly source?: string;
   readonly env: Record<string, string>;
+  /** A what-if build, not a bundle the stack deploys: no target applies. */
+  readonly whatIf?: boolean;
+  readonly plugins?: Plugin[];
 }
 
 const example = parseConfig(
@@ -52,36 +78,45 @@ const example = parseConfig(
   'infra/config/example.json',
 );
 const [exampleJob] = example.jobs;
-if (!exampleJob || !example.clockSkew) throw new Error('the example configuration has a job and a monitor');
+if (!exampleJob?.rotation || !example.clockSkew)
+  throw new Error('the example configuration has a job with key rotation and a monitor');
 const commonEnv = {
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
+const syncEnv = {
+  ...commonEnv,
+  ...syncEnvironment(exampleJob, { controlTable: 'control', recordsTable: 'records', secretId: 'app-key' }),
+};
 const subjects: Subject[] = [
   { name: 'baseline (bare Logger handler)', source: BASELINE_SOURCE, env: commonEnv },
   { name: 'reference: Logger+Metrics+Tracer+middy', source: POWERTOOLS_FLOOR_SOURCE, env: commonEnv },
+  { name: 'sync', entry: SYNC_ENTRY, env: syncEnv },
   {
-    name: 'sync',
-    entry: SYNC_ENTRY,
-    env: {
-      ...commonEnv,
-      ...syncEnvironment(exampleJob, {
-        controlTable: 'control',
-        recordsTable: 'records',
-        secretId: 'app-key',
-      }),
-    },
+    name: 'clock-skew',
+    entry: CLOCK_SKEW_ENTRY,
+    env: { ...commonEnv, ...clockSkewEnvironment(example.clockSkew, 'control') },
   },
-  ...(existsSync(join(REPOSITORY_ROOT, CLOCK_SKEW_ENTRY))
-    ? [
-        {
-          name: 'clock-skew',
-          entry: CLOCK_SKEW_ENTRY,
-          env: { ...commonEnv, ...clockSkewEnvironment(example.clockSkew, 'control') },
-        },
-      ]
-    : []),
+  {
+    name: 'rotate-key',
+    entry: ROTATE_KEY_ENTRY,
+    env: { ...commonEnv, ...rotationEnvironment(exampleJob, exampleJob.rotation) },
+  },
+  {
+    name: 'what-if: reference, Tracer a no-op',
+    source: POWERTOOLS_FLOOR_SOURCE,
+    env: commonEnv,
+    whatIf: true,
+    plugins: [noOpTracer],
+  },
+  {
+    name: 'what-if: sync, Tracer a no-op',
+    entry: SYNC_ENTRY,
+    env: syncEnv,
+    whatIf: true,
+    plugins: [noOpTracer],
+  },
 ];
 
 async function bundle(
@@ -98,24 +133,32 @@ async function bundle(
           entryPoints: undefined,
           stdin: { contents: subject.source ?? '', resolveDir: REPOSITORY_ROOT, loader: 'js' },
         }),
+    plugins: subject.plugins ?? [],
     metafile: true,
   });
   return { file, bytes: statSync(file).size, metafile: result.metafile };
 }
 
+interface ColdImport {
+  /** Milliseconds to import the bundle, from after the preloads to the handler module evaluated. */
+  readonly importMs: number;
+  /** Milliseconds from the process's start to the first line of the script: Node's own start-up. */
+  readonly startupMs: number;
+}
+
 /**
- * Milliseconds to import the bundle in a fresh process, with the source-map flag the stack sets; the
- * SDK packages in `preload` are imported before the clock starts.
+ * Imports the bundle in a fresh process, with the source-map flag the stack sets; the modules in
+ * `preload` are imported before the clock starts.
  */
-function coldImportMs(file: string, env: Record<string, string>, preload: readonly string[]): number {
+function coldImport(file: string, env: Record<string, string>, preload: readonly string[]): ColdImport {
   const preloads = preload.map((name) => `await import(${JSON.stringify(name)});`).join('');
-  const script = `${preloads}const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(performance.now()-t));`;
+  const script = `const s=performance.now();${preloads}const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(JSON.stringify({importMs:performance.now()-t,startupMs:s}));`;
   const child = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
   });
   if (child.status !== 0) throw new Error(`importing ${file} failed:\n${child.stderr}`);
-  return Number(child.stdout);
+  return JSON.parse(child.stdout) as ColdImport;
 }
 
 const median = (values: number[]) => {
@@ -152,33 +195,40 @@ const built = await Promise.all(subjects.map((subject, index) => bundle(subject,
 
 // Round-robin, so load from other processes on a shared machine spreads over every subject alike.
 const sdkImports = built.map((b) => externalSdkImports(b.metafile));
-const ownSamples = subjects.map(() => [] as number[]);
-const withSdkSamples = subjects.map(() => [] as number[]);
+const ownSamples = subjects.map(() => [] as ColdImport[]);
+const withSdkSamples = subjects.map(() => [] as ColdImport[]);
 for (let run = 0; run < IMPORT_RUNS; run++) {
   subjects.forEach((subject, index) => {
     const { file } = built[index] as (typeof built)[number];
-    ownSamples[index]?.push(coldImportMs(file, subject.env, sdkImports[index] ?? []));
-    withSdkSamples[index]?.push(coldImportMs(file, subject.env, []));
+    ownSamples[index]?.push(
+      coldImport(file, subject.env, [...RUNTIME_PRELOADED, ...(sdkImports[index] ?? [])]),
+    );
+    withSdkSamples[index]?.push(coldImport(file, subject.env, RUNTIME_PRELOADED));
   });
 }
-const medians = ownSamples.map(median);
-const withSdkMedians = withSdkSamples.map(median);
-const baselineMs = medians[0] as number;
+const importMs = ownSamples.map((samples) => median(samples.map((s) => s.importMs)));
+const withSdkMs = withSdkSamples.map((samples) => median(samples.map((s) => s.importMs)));
+/** Node's start-up and the bundle's own import, each sample summed before the median. */
+const initMs = ownSamples.map((samples) => median(samples.map((s) => s.startupMs + s.importMs)));
+const baselineImportMs = importMs[0] as number;
+const baselineInitMs = initMs[0] as number;
 
 const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
 const rows = subjects.map((subject, index) => {
   const { bytes } = built[index] as (typeof built)[number];
   const kb = bytes / 1024;
-  const ratio = (medians[index] as number) / baselineMs;
-  const isBaseline = index === 0;
+  const ratio = (importMs[index] as number) / baselineImportMs;
+  const judged = index > 0 && !subject.whatIf;
   return [
     subject.name,
     kb.toFixed(1),
-    isBaseline ? '-' : `<= ${SIZE_TARGET_KB} ${verdict(kb <= SIZE_TARGET_KB)}`,
-    (medians[index] as number).toFixed(1),
+    judged ? `<= ${SIZE_TARGET_KB} ${verdict(kb <= SIZE_TARGET_KB)}` : '-',
+    (importMs[index] as number).toFixed(1),
     ratio.toFixed(2),
-    isBaseline ? '-' : `<= ${IMPORT_RATIO_TARGET} ${verdict(ratio <= IMPORT_RATIO_TARGET)}`,
-    (withSdkMedians[index] as number).toFixed(1),
+    judged ? `<= ${IMPORT_RATIO_TARGET} ${verdict(ratio <= IMPORT_RATIO_TARGET)}` : '-',
+    (withSdkMs[index] as number).toFixed(1),
+    (initMs[index] as number).toFixed(1),
+    ((initMs[index] as number) / baselineInitMs).toFixed(2),
   ];
 });
 const header = [
@@ -189,13 +239,15 @@ const header = [
   'x baseline',
   'import target',
   'import ms incl. SDK load',
+  'Node start + import ms',
+  'x baseline',
 ];
 const widths = header.map((title, column) =>
   Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
 );
 const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
 console.log(
-  `Lambda bundles (esbuild settings of infra/aws/bundling.ts; AWS SDK external; node ${process.version})`,
+  `Lambda bundles (esbuild settings of infra/aws/bundling.ts; AWS SDK external; node ${process.version}; preloaded before each import: ${RUNTIME_PRELOADED.join(', ')} and the bundle's SDK packages)`,
 );
 console.log(line(header));
 for (const row of rows) console.log(line(row));
@@ -203,6 +255,6 @@ subjects.forEach((subject, index) => {
   if (index === 0) return;
   const { metafile } = built[index] as (typeof built)[number];
   console.log(
-    `  ${subject.name}: largest inputs ${largestPackages(metafile, 4)}; SDK (external) ${sdkImports[index]?.join(', ')}`,
+    `  ${subject.name}: largest inputs ${largestPackages(metafile, 4)}; SDK (external) ${sdkImports[index]?.join(', ') || 'none'}`,
   );
 });

@@ -1,7 +1,13 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordKeys } from '../../../functions/shared/tables.js';
-import { RecordsStore, type SourceRecord } from '../../../functions/sync/records-store.js';
+import {
+  RecordRejectedError,
+  RecordsStore,
+  type SourceRecord,
+} from '../../../functions/sync/records-store.js';
+import { localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
 
 const record = (key: string, sourceTimestampMs: number, value = key): SourceRecord => ({
@@ -115,5 +121,63 @@ describe('records store', () => {
     const items = await storedItems(job);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ sourceTimestamp: 70, data: { value: 'newest' } });
+  });
+
+  describe('transactions in flight', () => {
+    /** A store on its own client that counts the TransactWriteItems calls in flight. */
+    function countingStore(options: { concurrency: number; transactionSize: number }) {
+      const client = new DynamoDBClient(localDynamoDbClientConfig(db.endpoint));
+      const counts = { inFlight: 0, most: 0, requests: 0 };
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          counts.requests++;
+          counts.inFlight++;
+          counts.most = Math.max(counts.most, counts.inFlight);
+          try {
+            return await next(args);
+          } finally {
+            counts.inFlight--;
+          }
+        },
+        { step: 'initialize', name: 'countInFlight' },
+      );
+      const documentClient = DynamoDBDocumentClient.from(client);
+      const counted = new RecordsStore({ documentClient, tableName: db.tables.recordsTable, ...options });
+      return { store: counted, counts };
+    }
+
+    it('shares its limit between write calls that overlap (two pages stored at once)', async () => {
+      const { store: limited, counts } = countingStore({ concurrency: 3, transactionSize: 10 });
+      const writer = { job: 'shared-limit', runId: 'run-1', fence: 1 };
+      const page = (from: number) => Array.from({ length: 60 }, (_, i) => record(`r${from + i}`, from + i));
+
+      const [first, second] = await Promise.all([
+        limited.write(page(0), writer, 5),
+        limited.write(page(60), writer, 5),
+      ]);
+
+      expect(first.written + second.written).toBe(120);
+      expect(counts.requests).toBe(12);
+      expect(counts.most).toBe(3);
+      expect(await storedItems('shared-limit')).toHaveLength(120);
+    });
+
+    it('fails at once on a record DynamoDB rejects, naming it, starts no more of that write and throws once none is in flight', async () => {
+      const { store: limited, counts } = countingStore({ concurrency: 2, transactionSize: 10 });
+      const records = Array.from({ length: 100 }, (_, i) => record(`k${String(i).padStart(3, '0')}`, i));
+      // A sort key over DynamoDB's 1,024-byte limit: the third transaction is rejected outright.
+      records[25] = record(`k025-${'x'.repeat(1_100)}`, 25);
+
+      const error = await limited
+        .write(records, { job: 'fails', runId: 'run-1', fence: 1 }, 5)
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error).toBeInstanceOf(RecordRejectedError);
+      expect((error as Error).message).toMatch(/^DynamoDB rejected record "k025-x+" for .+: ValidationError/);
+      expect(counts.inFlight).toBe(0);
+      expect(counts.requests).toBeLessThanOrEqual(4); // the failed one and at most one beside it, not 10
+      expect((await storedItems('fails')).length).toBeLessThan(100);
+    });
   });
 });
