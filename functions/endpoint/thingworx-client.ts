@@ -243,7 +243,7 @@ export class ThingWorxClient {
     const isService = 'thing' in request;
     const url = isService ? this.serviceUrl(request.thing, request.service) : this.resolve(request.path);
     try {
-      const response = await this.sendRaw(isService ? 'POST' : 'GET', url, isService ? '{}' : undefined, {
+      const { response } = await this.sendRaw(isService ? 'POST' : 'GET', url, isService ? '{}' : undefined, {
         maxAttempts: 1,
         authRetry: false,
       });
@@ -289,8 +289,10 @@ export class ThingWorxClient {
     body: string | undefined,
     mode: SendMode,
   ): Promise<unknown> {
-    for (let parseAttempt = 1; ; parseAttempt++) {
-      const response = await this.sendRaw(method, url, body, mode);
+    // One attempt budget for transport failures and unparseable bodies alike: a body cut short uses up an
+    // attempt, so a flaky gateway costs at most maxAttempts requests, not maxAttempts per parse retry.
+    for (let firstAttempt = 1; ; ) {
+      const { response, attempt } = await this.sendRaw(method, url, body, mode, firstAttempt);
       // A fresh empty InfoTable each time: parseInfoTable hands back the objects it was given.
       if (mode.entityService && response.body.trim() === '')
         return { dataShape: { fieldDefinitions: {} }, rows: [] };
@@ -302,27 +304,32 @@ export class ThingWorxClient {
           `${method} ${describeUrl(url)}: body is not valid JSON (${response.body.length} chars; truncated?)`,
           true,
         );
-        const delayMs = fullJitterBackoffMs(parseAttempt, this.retryPolicy, this.random);
-        if (parseAttempt >= mode.maxAttempts || !this.fitsBeforeDeadline(delayMs)) throw error;
+        const delayMs = fullJitterBackoffMs(attempt, this.retryPolicy, this.random);
+        if (attempt >= mode.maxAttempts || !this.fitsBeforeDeadline(delayMs)) throw error;
         this.logger.warn('Retrying after an unparseable JSON body', { request: describeUrl(url), delayMs });
         await this.sleep(delayMs);
+        firstAttempt = attempt + 1;
       }
     }
   }
 
-  /** Runs the retry and auth rules; resolves only with a 2xx JSON answer that did not come from a cache. */
+  /**
+   * Runs the retry and auth rules; resolves only with a 2xx JSON answer that did not come from a cache,
+   * and the number of the attempt that got it (attempts are counted from `firstAttempt`).
+   */
   private async sendRaw(
     method: 'GET' | 'POST',
     url: URL,
     body: string | undefined,
     mode: SendMode,
-  ): Promise<HttpResponse> {
+    firstAttempt = 1,
+  ): Promise<{ response: HttpResponse; attempt: number }> {
     const requestName = `${method} ${describeUrl(url)}`;
     let key = await this.usableKey(requestName);
     let authRetried = false;
     let lastFailure: unknown;
 
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = firstAttempt; ; attempt++) {
       this.refuseKeyInUrl(url, key, requestName);
       const timeoutMs = this.attemptTimeoutMs(attempt, requestName, lastFailure);
 
@@ -367,7 +374,7 @@ export class ThingWorxClient {
           );
         }
         this.acceptedVersionIds.add(key.versionId);
-        return response;
+        return { response, attempt };
       }
 
       if (status === 401 || status === 403) {

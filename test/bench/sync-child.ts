@@ -27,8 +27,6 @@ export interface SyncChildOutput {
   readonly requests: number;
   readonly runs: number;
   readonly peakRssMb: number;
-  /** CPU seconds (user + system) the sync process used. */
-  readonly cpuSeconds: number;
 }
 
 const input = JSON.parse(process.env.BENCH_SYNC_INPUT ?? '{}') as SyncChildInput;
@@ -70,7 +68,6 @@ const output: SyncChildOutput = {
   requests: dynamoDb.requests(),
   runs,
   peakRssMb: process.resourceUsage().maxRSS / 1024,
-  cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);
 dynamoDb.client.destroy();

@@ -196,6 +196,15 @@ describe('ThingWorx client retries', () => {
     expect(transport.requests).toHaveLength(2);
   });
 
+  it('counts a body cut short against the same attempt budget as transport failures', async () => {
+    const truncated = { ...ok(), body: ok().body.slice(0, 20) };
+    const transport = scriptedTransport([response(503, 'busy'), truncated, truncated, ok()]);
+    const { client } = harness(transport, { retry: { maxAttempts: 3 } });
+
+    await expect(client.callService('T', 'S')).rejects.toThrow(/body is not valid JSON/);
+    expect(transport.requests).toHaveLength(3);
+  });
+
   it('clips the first request timeout to the time left before the deadline', async () => {
     const transport = scriptedTransport([ok()]);
     const { client } = harness(transport, { deadlineEpochMs: START_MS + 1_500, requestTimeoutMs: 5_000 });
