@@ -69,5 +69,6 @@ export function clockSkewEnvironment(config: ClockSkewConfig, controlTable: stri
       config.targets.map(({ name, url, toleranceMs }) => ({ name, url, toleranceMs })),
     ),
     ...(config.pairs.length > 0 ? { SKEW_PAIRS: JSON.stringify(config.pairs) } : {}),
+    ...(config.consistencyChecks > 0 ? { SKEW_CONSISTENCY_CHECKS: String(config.consistencyChecks) } : {}),
   };
 }

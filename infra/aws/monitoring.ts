@@ -237,7 +237,18 @@ export class Monitoring extends Construct {
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `The clock of ${target.name} (${target.url}) could not be measured in 2 of 3 attempts (MeasurementFailed): unreachable, no Date header, or inconsistent Dates (a cache in front of it). See the monitor's log.`,
+        alarmDescription: `The clock of ${target.name} (${target.url}) could not be measured in 2 of 3 attempts (MeasurementFailed): unreachable, a timeout, or no readable Date header. See the monitor's log.`,
+      });
+      // Without it a cache or a disagreeing server pool in front of the target would go unnoticed: such a
+      // run publishes no offset (the skew alarm sees missing data) and is not a failed measurement.
+      this.alarm(targetScope, 'DateInconsistent', `clock-skew-${target.name}-date-inconsistent`, {
+        metric: metrics.dateInconsistent(period),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `The Date headers of ${target.name} (${target.url}) cannot come from one clock in 2 of 3 measurements (DateInconsistent): a cache replaying old answers, or a load-balanced pool whose servers' clocks disagree. Point the target at one server behind no cache; if it is a pool, fix NTP on every server.`,
       });
       widgets.push(
         new cloudwatch.GraphWidget({

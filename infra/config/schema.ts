@@ -111,6 +111,11 @@ export interface ClockSkewConfig {
   readonly targets: readonly SkewTargetConfig[];
   /** Target pairs whose offsets are compared (`PairwiseSkewMs`). @default [] */
   readonly pairs: readonly (readonly [string, string])[];
+  /**
+   * Extra requests per target that catch a server pool whose clocks disagree by less than 2 s
+   * (SKEW_CONSISTENCY_CHECKS); 2 catches it on both sides. 0 to 2. @default 0
+   */
+  readonly consistencyChecks: number;
 }
 
 export interface SyncWardenConfig {
@@ -331,6 +336,11 @@ const clockSkewSchema = z.strictObject({
   requestTimeoutMs: integer(100, 30_000).default(DEFAULTS.skewRequestTimeoutMs),
   targets: z.array(skewTargetSchema).min(1, { error: 'expected at least one target' }),
   pairs: z.array(z.tuple([name, name])).default([]),
+  consistencyChecks: integer(
+    0,
+    2,
+    'extra requests per target, aimed just outside the final interval',
+  ).default(0),
 });
 
 export const configSchema = z

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadSkewConfig } from '../../functions/clock-skew/skew-config.js';
+import { clockSkewEnvironment } from '../../infra/aws/clock-skew-monitor.js';
 import { createSyncWardenApp } from '../../infra/aws/synth.js';
 import { loadConfig } from '../../infra/config/load.js';
 import { scheduleIntervalMinutes } from '../../infra/config/schedule.js';
@@ -186,6 +188,22 @@ describe('configuration errors fail synth with a message naming the field', () =
     expect(problems).toEqual([
       'clockSkew.pairs[0]: "other" is not a clockSkew target',
       'jobs[0] ("orders").skewTarget: "nowhere" is not one of clockSkew.targets',
+    ]);
+  });
+
+  it('passes the monitor its consistency checks when asked for them, and rejects a count it cannot run', () => {
+    const target = { name: 'twx', url: 'https://thingworx.example.com' };
+    const config = parseConfig(
+      { jobs: [job()], clockSkew: { targets: [target], consistencyChecks: 2 } },
+      'test',
+    );
+    if (!config.clockSkew) throw new Error('the monitor is configured');
+    const env = clockSkewEnvironment(config.clockSkew, 'control');
+
+    expect(env.SKEW_CONSISTENCY_CHECKS).toBe('2');
+    expect(loadSkewConfig(env).consistencyChecks).toBe(2);
+    expect(problemsOf({ jobs: [job()], clockSkew: { targets: [target], consistencyChecks: 3 } })).toEqual([
+      'clockSkew.consistencyChecks: expected an integer from 0 to 2 (extra requests per target, aimed just outside the final interval)',
     ]);
   });
 

@@ -25,8 +25,8 @@ const dimensions = (map: Record<string, string>) =>
 describe('alarms', () => {
   it('every alarm notifies the alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
-    // 8 per job, 1 for the example job's key rotation, 4 for the clock-skew monitor.
-    expect(alarms.length).toBe(8 + 1 + (CLOCK_SKEW_HANDLER_EXISTS ? 4 : 0));
+    // 8 per job, 1 for the example job's key rotation, 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
+    expect(alarms.length).toBe(8 + 1 + (CLOCK_SKEW_HANDLER_EXISTS ? 5 : 0));
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions).toEqual([topic]);
       expect(Properties.ActionsEnabled).toBe(true);
@@ -158,7 +158,7 @@ describe('alarms', () => {
   });
 
   it.runIf(CLOCK_SKEW_HANDLER_EXISTS)(
-    'clock skew alarms per target on |offset| + bound over its tolerance',
+    'clock skew alarms per target on |offset| + bound over its tolerance, failed and inconsistent measurements',
     () => {
       expect(alarm('clock-skew-thingworx')).toMatchObject({
         Namespace: 'SyncWarden',
@@ -179,6 +179,16 @@ describe('alarms', () => {
         Threshold: 1,
         EvaluationPeriods: 3,
         DatapointsToAlarm: 2,
+      });
+      expect(alarm('clock-skew-thingworx-date-inconsistent')).toMatchObject({
+        MetricName: 'DateInconsistent',
+        Dimensions: dimensions({ Target: 'thingworx' }),
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
       });
       expect(alarm('clock-skew-lambda-errors')).toMatchObject({
         Namespace: 'AWS/Lambda',
