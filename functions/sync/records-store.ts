@@ -58,6 +58,9 @@ const RETRYABLE_CANCELLATIONS = new Set([
   'RequestLimitExceeded',
 ]);
 
+const isValidationError = (error: unknown): error is Error =>
+  error instanceof Error && error.name === 'ValidationException';
+
 const isPermanentRejection = (code: string | undefined) =>
   code !== undefined && !RETRYABLE_CANCELLATIONS.has(code);
 
@@ -129,6 +132,7 @@ export class RecordsStore {
         );
         return { written: pending.length, alreadyStored, requests };
       } catch (error) {
+        if (isValidationError(error)) throw this.rejected(pending, error);
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         const rejectedAt = reasons.findIndex((reason) => isPermanentRejection(reason.Code));
@@ -163,6 +167,21 @@ export class RecordsStore {
       }
     }
     return { written: 0, alreadyStored, requests };
+  }
+
+  /** DynamoDB refused the whole transaction; an item over the size limit is named, as best we can tell. */
+  private rejected(records: readonly SourceRecord[], error: Error): RecordRejectedError {
+    let culprit = '';
+    if (/size/i.test(error.message)) {
+      const sizes = records.map((record) => ({ key: record.key, bytes: JSON.stringify(record.data).length }));
+      const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+      culprit = `; its largest record is "${largest.key}" (about ${Math.round(largest.bytes / 1024)} KB of data)`;
+    }
+    return new RecordRejectedError(
+      `DynamoDB rejected a transaction of ${records.length} records for ${this.options.tableName}: ` +
+        `${error.message}${culprit}; those records are not stored`,
+      { cause: error },
+    );
   }
 
   private conditionalPut(record: SourceRecord, writer: WriterIdentity, syncedAtMs: number) {

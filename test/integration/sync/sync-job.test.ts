@@ -3,6 +3,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlKeys } from '../../../functions/shared/tables.js';
+import { RecordRejectedError } from '../../../functions/sync/records-store.js';
 import type { SyncJobDependencies } from '../../../functions/sync/sync-job.js';
 import { LeaseLostError, type Watermark, type WatermarkStore } from '../../../functions/sync/watermark.js';
 import { storedRecordKeys } from '../../../infra/local/gap-check.js';
@@ -161,6 +162,34 @@ describe('sync run', () => {
 
     await expect(failed).rejects.toThrow(/Row \d+ has no value in key field "status"/);
     expect(await h.watermark()).toEqual(before);
+    expect(h.metrics.count('RunFailed')).toBe(1);
+  });
+
+  it('fails at once on a record DynamoDB cannot store, naming it; the watermark stops before it and nothing after it is lost', async () => {
+    const h = await harness('rejected-record');
+    const nowMs = h.sim.clock.nowMs();
+    h.sim.stream.generate(450, { fromMs: nowMs - 600_000, toMs: nowMs - 300_001 });
+    // Over DynamoDB's 400 KB item limit, in the middle of the window: page 3 or so of 100 rows.
+    const [tooLarge] = h.sim.stream.append({ timestamp: nowMs - 300_000, payload: 'x'.repeat(420_000) });
+    h.sim.stream.generate(450, { fromMs: nowMs - 299_999, toMs: nowMs - 1_000 });
+    if (!tooLarge) throw new Error('the simulator appended the entry');
+
+    const error = await h.run().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RecordRejectedError);
+    expect((error as Error).message).toMatch(
+      /^DynamoDB rejected a transaction of \d+ records for .+: Item size/,
+    );
+    expect((error as Error).message).toContain(
+      `its largest record is "${tooLarge.id}" (about 410 KB of data)`,
+    );
+
+    const watermark = await h.watermark();
+    expect(watermark?.timestampMs).toBeLessThan(tooLarge.timestamp);
+    const stored = await storedKeys(h);
+    const due = h.sim.stream.all().filter((e) => watermark && e.timestamp <= watermark.timestampMs);
+    for (const entry of due) expect(stored.has(entry.id)).toBe(true); // no gap up to the watermark
+    expect(stored.has(tooLarge.id)).toBe(false);
     expect(h.metrics.count('RunFailed')).toBe(1);
   });
 
