@@ -113,6 +113,14 @@ const CAUSES_A_NEWER_KEY_MAY_FIX: ReadonlySet<AccessDeniedCause> = new Set<Acces
   'unknown',
 ]);
 
+/** Where one call stands in its budgets, across the parse retries of one exchange. */
+interface Exchange {
+  /** The transient-failure attempt being made (1 for the first). */
+  attempt: number;
+  /** Whether the one retry with a newer key version was made. */
+  authRetried: boolean;
+}
+
 interface SendMode {
   /** Transient-failure attempts allowed, the first included. */
   readonly maxAttempts: number;
@@ -243,7 +251,7 @@ export class ThingWorxClient {
     const isService = 'thing' in request;
     const url = isService ? this.serviceUrl(request.thing, request.service) : this.resolve(request.path);
     try {
-      const { response } = await this.sendRaw(isService ? 'POST' : 'GET', url, isService ? '{}' : undefined, {
+      const response = await this.sendRaw(isService ? 'POST' : 'GET', url, isService ? '{}' : undefined, {
         maxAttempts: 1,
         authRetry: false,
       });
@@ -291,8 +299,11 @@ export class ThingWorxClient {
   ): Promise<unknown> {
     // One attempt budget for transport failures and unparseable bodies alike: a body cut short uses up an
     // attempt, so a flaky gateway costs at most maxAttempts requests, not maxAttempts per parse retry.
-    for (let firstAttempt = 1; ; ) {
-      const { response, attempt } = await this.sendRaw(method, url, body, mode, firstAttempt);
+    // The auth retry, too, happens at most once per call, whatever the parse retries.
+    const exchange: Exchange = { attempt: 1, authRetried: false };
+    for (;;) {
+      const response = await this.sendRaw(method, url, body, mode, exchange);
+      const { attempt } = exchange;
       // A fresh empty InfoTable each time: parseInfoTable hands back the objects it was given.
       if (mode.entityService && response.body.trim() === '')
         return { dataShape: { fieldDefinitions: {} }, rows: [] };
@@ -308,28 +319,28 @@ export class ThingWorxClient {
         if (attempt >= mode.maxAttempts || !this.fitsBeforeDeadline(delayMs)) throw error;
         this.logger.warn('Retrying after an unparseable JSON body', { request: describeUrl(url), delayMs });
         await this.sleep(delayMs);
-        firstAttempt = attempt + 1;
+        exchange.attempt = attempt + 1;
       }
     }
   }
 
   /**
-   * Runs the retry and auth rules; resolves only with a 2xx JSON answer that did not come from a cache,
-   * and the number of the attempt that got it (attempts are counted from `firstAttempt`).
+   * Runs the retry and auth rules; resolves only with a 2xx JSON answer that did not come from a cache.
+   * Attempts are counted on from `exchange.attempt`, which is left at the one that got the answer.
    */
   private async sendRaw(
     method: 'GET' | 'POST',
     url: URL,
     body: string | undefined,
     mode: SendMode,
-    firstAttempt = 1,
-  ): Promise<{ response: HttpResponse; attempt: number }> {
+    exchange: Exchange = { attempt: 1, authRetried: false },
+  ): Promise<HttpResponse> {
     const requestName = `${method} ${describeUrl(url)}`;
     let key = await this.usableKey(requestName);
-    let authRetried = false;
+    let { authRetried } = exchange;
     let lastFailure: unknown;
 
-    for (let attempt = firstAttempt; ; attempt++) {
+    for (let attempt = exchange.attempt; ; attempt++) {
       this.refuseKeyInUrl(url, key, requestName);
       const timeoutMs = this.attemptTimeoutMs(attempt, requestName, lastFailure);
 
@@ -374,7 +385,8 @@ export class ThingWorxClient {
           );
         }
         this.acceptedVersionIds.add(key.versionId);
-        return { response, attempt };
+        exchange.attempt = attempt;
+        return response;
       }
 
       if (status === 401 || status === 403) {
@@ -390,6 +402,7 @@ export class ThingWorxClient {
             this.report(this.diagnoseResponse(response, key, reread.newer, previousDate, requestName), true);
             key = reread.newer;
             authRetried = true;
+            exchange.authRetried = true;
             attempt--; // an auth retry is not a transient-failure attempt
             continue;
           }

@@ -3,56 +3,91 @@
 // boundary (waiting for the watermark commit and the next page to start), yet the watermark still only
 // ever marks a prefix of the source that is entirely stored.
 
-export interface PageSteps<P> {
+export interface PageSteps<P, S> {
   /** Makes the page durable. */
-  store(page: P): Promise<void>;
+  store(page: P): Promise<S>;
   /** Records the page as done (the watermark); runs only after this page's and all earlier commits. */
-  commit(page: P): Promise<void>;
-  /** Asked before each next page is taken; true stops fetching (what is in flight is still committed). */
+  commit(page: P, stored: S): Promise<void>;
+  /** Asked before each next page is stored; true stops fetching (what is in flight is still committed). */
   stopFetching(): boolean;
 }
+
+const FAILED = Symbol('a page failed');
 
 /**
  * Runs every page through store then commit, with at most `pagesInFlight` pages stored at once (the
  * next page is fetched meanwhile). A commit waits for nothing but its own page and the commit before
- * it, so a slow or hung fetch never holds back the watermark of pages already stored.
+ * it, so a slow or hung fetch never holds back the watermark of pages already stored; and a failed page
+ * ends the loop at once, without waiting for a fetch in progress (that read is abandoned).
  *
- * After a failure (fetching, storing or committing) no later page is committed; the error is thrown once
- * nothing started here is still running, so the caller can release its lock safely.
+ * After a failure (fetching, storing or committing) no later page is committed. The error thrown is the
+ * earliest page's, a fetch error only when every page before it was committed; it is thrown once
+ * nothing started here is still storing or committing, so the caller can release its lock safely.
+ * Pages in flight when `stopFetching` turns true are still stored and committed: up to
+ * `pagesInFlight` pages of work after the fetch deadline.
  *
  * @returns true when the pages ran out, false when `stopFetching` ended the loop first.
  */
-export async function storeAndCommitInOrder<P>(
+export async function storeAndCommitInOrder<P, S>(
   pages: AsyncIterable<P>,
-  steps: PageSteps<P>,
+  steps: PageSteps<P, S>,
   pagesInFlight: number,
 ): Promise<boolean> {
+  if (!Number.isInteger(pagesInFlight) || pagesInFlight < 1) {
+    throw new RangeError(`pagesInFlight must be a whole number of at least 1, got ${pagesInFlight}`);
+  }
   const commits: Promise<void>[] = [];
   let previousCommit: Promise<void> = Promise.resolve();
+  let anyFailed = false;
+  let signalFailure!: () => void;
+  const failed = new Promise<typeof FAILED>((resolve) => {
+    signalFailure = () => {
+      anyFailed = true;
+      resolve(FAILED);
+    };
+  });
+  const iterator = pages[Symbol.asyncIterator]();
+  let exhausted = false;
   try {
-    for await (const page of pages) {
-      while (commits.length >= pagesInFlight) await commits.shift();
+    for (;;) {
+      const next = iterator.next();
+      next.catch(() => undefined); // abandoned when a page fails first; a failure of it is thrown below
+      const step = await Promise.race([next, failed]);
+      if (step === FAILED) break;
+      if (step.done) {
+        exhausted = true;
+        break;
+      }
+      // Room for one more page: wait for the oldest commit. Only a successful one leaves `commits`, so
+      // the earliest failure is still there to be thrown.
+      while (commits.length >= pagesInFlight && !anyFailed) {
+        await commits[0]?.catch(() => undefined);
+        if (!anyFailed) commits.shift();
+      }
+      if (anyFailed) break;
+      const page = step.value;
       const stored = steps.store(page);
       const afterPrevious = previousCommit;
       const commit = (async () => {
-        await stored;
+        const result = await stored;
         await afterPrevious; // a failed earlier page stops this commit: the watermark never skips a gap
-        await steps.commit(page);
+        await steps.commit(page, result);
       })();
-      commit.catch(() => undefined); // failures surface in page order, when `commits` are awaited
+      commit.catch(signalFailure); // failures surface in page order, when `commits` are awaited
       commits.push(commit);
       previousCommit = commit;
-      if (steps.stopFetching()) {
-        await inPageOrder(commits);
-        return false;
-      }
+      if (steps.stopFetching()) break;
     }
-    await inPageOrder(commits);
-    return true;
+  } catch (fetchError) {
+    await inPageOrder(commits); // an earlier page's failure is the one to report
+    throw fetchError;
   } finally {
+    if (!exhausted) void iterator.return?.()?.catch(() => undefined); // not awaited: a fetch may be pending
     // Each commit settles after its own store, and the ones already taken off `commits` have settled.
     await Promise.allSettled(commits);
   }
+  await inPageOrder(commits);
+  return exhausted;
 }
 
 /** Awaits one by one, so the error thrown is the earliest page's, whichever failed first in time. */

@@ -48,21 +48,15 @@ export class RecordRejectedError extends SyncWardenError {
   }
 }
 
-/** Cancellation reasons that clear up on a retry; ConditionalCheckFailed means "already stored". */
-const RETRYABLE_CANCELLATIONS = new Set([
-  'None',
-  'ConditionalCheckFailed',
-  'TransactionConflict',
-  'ThrottlingError',
-  'ProvisionedThroughputExceeded',
-  'RequestLimitExceeded',
-]);
+/**
+ * Cancellation reasons no retry can clear (a key over 1 KB, a partition over its size limit). Any
+ * other reason (conflicts, throttling, ones DynamoDB may add) is retried up to maxAttempts.
+ */
+const PERMANENT_CANCELLATIONS = new Set(['ValidationError', 'ItemCollectionSizeLimitExceeded']);
 
-const isValidationError = (error: unknown): error is Error =>
+/** DynamoDB refused the request as a whole: an item over 400 KB, or more than 4 MB in one transaction. */
+const isValidationException = (error: unknown): error is Error =>
   error instanceof Error && error.name === 'ValidationException';
-
-const isPermanentRejection = (code: string | undefined) =>
-  code !== undefined && !RETRYABLE_CANCELLATIONS.has(code);
 
 const NOTHING_WRITTEN: WriteResult = { written: 0, alreadyStored: 0, requests: 0 };
 
@@ -132,19 +126,23 @@ export class RecordsStore {
         );
         return { written: pending.length, alreadyStored, requests };
       } catch (error) {
-        if (isValidationError(error)) throw this.rejected(pending, error);
+        if (isValidationException(error)) {
+          // It does not say which item: halve until the one it refuses stands alone (a transaction
+          // over 4 MB simply goes through in halves).
+          const split = await this.writeInHalves(pending, writer, syncedAtMs, error);
+          return {
+            ...split,
+            alreadyStored: alreadyStored + split.alreadyStored,
+            requests: requests + split.requests,
+          };
+        }
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        const rejectedAt = reasons.findIndex((reason) => isPermanentRejection(reason.Code));
+        const rejectedAt = reasons.findIndex((reason) => PERMANENT_CANCELLATIONS.has(reason.Code ?? ''));
         const rejected = pending[rejectedAt];
         if (rejected) {
-          // Retrying cannot help (an item too large, a key too long): fail now, naming the record.
           const { Code, Message } = reasons[rejectedAt] ?? {};
-          throw new RecordRejectedError(
-            `DynamoDB rejected record "${rejected.key}" for ${this.options.tableName}: ${Code}` +
-              `${Message ? ` (${Message})` : ''}; it and the records after it are not stored`,
-            { cause: error },
-          );
+          throw this.rejected(rejected, `${Code}${Message ? ` (${Message})` : ''}`, error);
         }
         const superseded = new Set(
           reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
@@ -169,18 +167,30 @@ export class RecordsStore {
     return { written: 0, alreadyStored, requests };
   }
 
-  /** DynamoDB refused the whole transaction; an item over the size limit is named, as best we can tell. */
-  private rejected(records: readonly SourceRecord[], error: Error): RecordRejectedError {
-    let culprit = '';
-    if (/size/i.test(error.message)) {
-      const sizes = records.map((record) => ({ key: record.key, bytes: JSON.stringify(record.data).length }));
-      const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-      culprit = `; its largest record is "${largest.key}" (about ${Math.round(largest.bytes / 1024)} KB of data)`;
-    }
+  private async writeInHalves(
+    records: readonly SourceRecord[],
+    writer: WriterIdentity,
+    syncedAtMs: number,
+    error: Error,
+  ): Promise<WriteResult> {
+    const [only] = records;
+    if (records.length === 1 && only) throw this.rejected(only, error.message, error);
+    const half = Math.ceil(records.length / 2);
+    const first = await this.writeChunk(records.slice(0, half), writer, syncedAtMs);
+    const second = await this.writeChunk(records.slice(half), writer, syncedAtMs);
+    return {
+      written: first.written + second.written,
+      alreadyStored: first.alreadyStored + second.alreadyStored,
+      requests: first.requests + second.requests,
+    };
+  }
+
+  /** Retrying cannot help: the run fails here, naming the record, and the watermark stays before it. */
+  private rejected(record: SourceRecord, why: string, cause: unknown): RecordRejectedError {
     return new RecordRejectedError(
-      `DynamoDB rejected a transaction of ${records.length} records for ${this.options.tableName}: ` +
-        `${error.message}${culprit}; those records are not stored`,
-      { cause: error },
+      `DynamoDB rejected record "${record.key}" for ${this.options.tableName}: ${why}; ` +
+        'the run stops before it',
+      { cause },
     );
   }
 

@@ -120,7 +120,7 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
     };
   } catch (error) {
     failure = error;
-    // What was stored before the failure is in the ledger too: the watermark marks exactly that much.
+    // The pages committed before the failure are in the ledger too: exactly what the watermark covers.
     end = { outcome: 'failed', endedAtMs: clock.nowMs(), error: describeError(error), ...progress.fields() };
   }
   await deps.lock.release(lease); // reports a lost lock itself; never throws over the run's result
@@ -180,13 +180,12 @@ async function syncUnderLease(
   return storeAndCommitInOrder(
     pages,
     {
-      store: async (page) => {
-        const written = await deps.records.write(page.records, writer, clock.nowMs());
+      store: (page) => deps.records.write(page.records, writer, clock.nowMs()),
+      // Counted at commit, in page order, so a failed run's ledger counts exactly what its watermark covers.
+      commit: async (page, written) => {
         progress.recordsWritten += written.written;
         progress.recordsAlreadyStored += written.alreadyStored;
         progress.pages++;
-      },
-      commit: async (page) => {
         const position = progress.watermarkAfter ?? before;
         if (position && compareWatermarks(page.position, position) <= 0) return;
         await deps.watermarks.commit(

@@ -279,6 +279,17 @@ describe('ThingWorx client auth retry', () => {
     expect(transport.requests).toHaveLength(2);
   });
 
+  it('retries an auth failure only once per call, even across a retry of a body cut short', async () => {
+    const truncated = { ...ok(), body: ok().body.slice(0, 20) };
+    const transport = scriptedTransport([unauthorized(), truncated, unauthorized(), ok()]);
+    const { client, keys } = harness(transport);
+    keys.rotateOnRefresh(1, KEY_V2);
+    keys.rotateOnRefresh(2, { appKey: 'third', versionId: 'v3' });
+
+    await expect(client.callService('T', 'S')).rejects.toThrow(AccessDeniedError);
+    expect(transport.requests).toHaveLength(3);
+  });
+
   it('skips the 1–3 s wait when it would cross the deadline and fails classified at once', async () => {
     const transport = scriptedTransport([unauthorized()]);
     const { client, sleeps } = harness(transport, {

@@ -26,11 +26,17 @@ describe('ConcurrencyLimiter', () => {
     expect(started).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3']);
   });
 
-  it('frees the slot of a task that throws', async () => {
+  it('hands the slot of a task that throws to the next one waiting, and frees it after', async () => {
     const limiter = new ConcurrencyLimiter(1);
-    await expect(limiter.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const failing = limiter.run(async () => {
+      await tick();
+      throw new Error('boom');
+    });
+    const waiting = limiter.run(async () => 'next');
 
-    expect(await limiter.run(async () => 'next')).toBe('next');
+    await expect(failing).rejects.toThrow('boom');
+    expect(await waiting).toBe('next');
+    expect(await limiter.run(async () => 'after')).toBe('after');
   });
 
   it('rejects a limit that is not a whole number of at least 1, saying what it expected', () => {

@@ -140,18 +140,48 @@ describe('storeAndCommitInOrder', () => {
     expect(s.log.filter((line) => line.startsWith('committed'))).toEqual(['committed 1', 'committed 2']);
   });
 
-  it('throws the earliest page’s failure when a commit fails', async () => {
-    const s = scenario(3);
+  it('throws the earliest page’s failure when a commit fails, and commits nothing after it', async () => {
+    const s = scenario(4);
     const steps = {
       ...s.steps,
       commit: async (page: number) => {
-        if (page === 2) throw new Error('the lease was lost');
+        if (page >= 2) throw new Error(`the lease was lost at page ${page}`);
         s.log.push(`committed ${page}`);
       },
     };
     for (const store of s.stores) store.resolve();
 
-    await expect(storeAndCommitInOrder(s.pages(), steps, 2)).rejects.toThrow('the lease was lost');
+    await expect(storeAndCommitInOrder(s.pages(), steps, 2)).rejects.toThrow('the lease was lost at page 2');
     expect(s.log.filter((line) => line.startsWith('committed'))).toEqual(['committed 1']);
+  });
+
+  it('ends at once when a page fails while the next fetch hangs', async () => {
+    const s = scenario(3, { hangAfter: 1 });
+    const done = storeAndCommitInOrder(s.pages(), s.steps, 2).catch((error: unknown) => error);
+    await settle();
+    s.stores[1]?.reject(new Error('page 1 was not stored'));
+
+    expect(((await done) as Error).message).toBe('page 1 was not stored');
+  });
+
+  it('reports an earlier page’s failure rather than a later fetch error', async () => {
+    const s = scenario(1);
+    const fetchFails = deferred();
+    const pages = async function* () {
+      yield 1;
+      await fetchFails.promise;
+      throw new Error('fetching page 2 failed');
+    };
+    const done = storeAndCommitInOrder(pages(), s.steps, 2).catch((error: unknown) => error);
+    await settle();
+    s.stores[1]?.reject(new Error('page 1 was not stored'));
+    fetchFails.resolve();
+
+    expect(((await done) as Error).message).toBe('page 1 was not stored');
+  });
+
+  it('rejects a pagesInFlight below 1, saying what it expected', async () => {
+    const s = scenario(1);
+    await expect(storeAndCommitInOrder(s.pages(), s.steps, 0)).rejects.toThrow(/at least 1, got 0/);
   });
 });
