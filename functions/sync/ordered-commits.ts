@@ -39,20 +39,24 @@ export async function storeAndCommitInOrder<P, S>(
   const commits: Promise<void>[] = [];
   let previousCommit: Promise<void> = Promise.resolve();
   let anyFailed = false;
-  let signalFailure!: () => void;
-  const failed = new Promise<typeof FAILED>((resolve) => {
-    signalFailure = () => {
-      anyFailed = true;
-      resolve(FAILED);
-    };
-  });
+  // Wakes the loop from a fetch in progress. Renewed each time (not one long-lived promise raced over
+  // and over: each race would stay attached to it and keep its page alive until the run ends).
+  let wakeOnFailure: (() => void) | undefined;
+  const signalFailure = () => {
+    anyFailed = true;
+    wakeOnFailure?.();
+  };
   const iterator = pages[Symbol.asyncIterator]();
   let exhausted = false;
   try {
     for (;;) {
+      if (anyFailed) break;
       const next = iterator.next();
-      next.catch(() => undefined); // abandoned when a page fails first; a failure of it is thrown below
-      const step = await Promise.race([next, failed]);
+      const step = await new Promise<IteratorResult<P> | typeof FAILED>((resolve, reject) => {
+        wakeOnFailure = () => resolve(FAILED); // the fetch is abandoned; a failure of it then goes unseen
+        next.then(resolve, reject);
+      });
+      wakeOnFailure = undefined;
       if (step === FAILED) break;
       if (step.done) {
         exhausted = true;
