@@ -1,6 +1,7 @@
 // Writes synced records to the records table in conditional transactions of up to 100 items, several
-// in flight (a limit shared by every write call on the store, so pages stored at once share it). A stored record is replaced only by a version with a newer source timestamp written under
-// an equal or higher fence, so a stale run can never regress data and a re-read changes nothing.
+// in flight (a limit shared by every write call on the store, so pages stored at once share it). A
+// stored record is replaced only by a version with a newer source timestamp written under an equal or
+// higher fence, so a stale run can never regress data and a re-read changes nothing.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyLimiter, sleep } from '../shared/concurrency.js';
@@ -60,6 +61,12 @@ const isValidationException = (error: unknown): error is Error =>
 
 const NOTHING_WRITTEN: WriteResult = { written: 0, alreadyStored: 0, requests: 0 };
 
+const addResults = (a: WriteResult, b: WriteResult): WriteResult => ({
+  written: a.written + b.written,
+  alreadyStored: a.alreadyStored + b.alreadyStored,
+  requests: a.requests + b.requests,
+});
+
 export class RecordsStore {
   private readonly transactionSize: number;
   private readonly inFlight: ConcurrencyLimiter;
@@ -96,14 +103,7 @@ export class RecordsStore {
       ),
     );
     if (failure) throw failure.error;
-    return results.reduce(
-      (sum, r) => ({
-        written: sum.written + r.written,
-        alreadyStored: sum.alreadyStored + r.alreadyStored,
-        requests: sum.requests + r.requests,
-      }),
-      NOTHING_WRITTEN,
-    );
+    return results.reduce(addResults, NOTHING_WRITTEN);
   }
 
   private async writeChunk(
@@ -130,11 +130,7 @@ export class RecordsStore {
           // It does not say which item: halve until the one it refuses stands alone (a transaction
           // over 4 MB simply goes through in halves).
           const split = await this.writeInHalves(pending, writer, syncedAtMs, error);
-          return {
-            ...split,
-            alreadyStored: alreadyStored + split.alreadyStored,
-            requests: requests + split.requests,
-          };
+          return addResults(split, { written: 0, alreadyStored, requests });
         }
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
@@ -177,12 +173,7 @@ export class RecordsStore {
     if (records.length === 1 && only) throw this.rejected(only, error.message, error);
     const half = Math.ceil(records.length / 2);
     const first = await this.writeChunk(records.slice(0, half), writer, syncedAtMs);
-    const second = await this.writeChunk(records.slice(half), writer, syncedAtMs);
-    return {
-      written: first.written + second.written,
-      alreadyStored: first.alreadyStored + second.alreadyStored,
-      requests: first.requests + second.requests,
-    };
+    return addResults(first, await this.writeChunk(records.slice(half), writer, syncedAtMs));
   }
 
   /** Retrying cannot help: the run fails here, naming the record, and the watermark stays before it. */

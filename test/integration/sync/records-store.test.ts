@@ -166,6 +166,17 @@ describe('records store', () => {
       expect(await storedItems('shared-limit')).toHaveLength(120);
     });
 
+    it('writes a transaction over DynamoDB’s 4 MB limit in halves instead of failing', async () => {
+      const { store: limited, counts } = countingStore({ concurrency: 1, transactionSize: 20 });
+      const large = Array.from({ length: 20 }, (_, i) => record(`big${i}`, i, 'x'.repeat(300_000)));
+
+      const result = await limited.write(large, { job: 'halves', runId: 'run-1', fence: 1 }, 5);
+
+      expect(result.written).toBe(20);
+      expect(counts.requests).toBe(3); // refused whole (6 MB), then two halves of 3 MB
+      expect(await storedItems('halves')).toHaveLength(20);
+    });
+
     it('fails at once on a record DynamoDB rejects, naming it, starts no more of that write and throws once none is in flight', async () => {
       const { store: limited, counts } = countingStore({ concurrency: 2, transactionSize: 10 });
       const records = Array.from({ length: 100 }, (_, i) => record(`k${String(i).padStart(3, '0')}`, i));
