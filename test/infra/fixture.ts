@@ -75,3 +75,19 @@ export const X_RAY = {
   Effect: 'Allow',
   Resource: '*',
 };
+
+/** The ARN the stack grants for a secret named (not ARN'd) in the configuration: any random suffix. */
+export const secretArnPattern = (name: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':secretsmanager:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:secret:${name}-??????`,
+    ],
+  ],
+});

@@ -3,7 +3,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_HANDLER_EXISTS, exampleConfig, only, synthesize } from './fixture.js';
+import { CLOCK_SKEW_HANDLER_EXISTS, exampleConfig, only, secretArnPattern, synthesize } from './fixture.js';
 
 const { stack, template } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
 const [job] = stack.jobs;
@@ -293,20 +293,7 @@ describe('existing secrets', () => {
       Sid: 'ReadOwnAppKey',
       Action: 'secretsmanager:GetSecretValue',
       Effect: 'Allow',
-      Resource: {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':secretsmanager:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':secret:prod/thingworx-key-??????',
-          ],
-        ],
-      },
+      Resource: secretArnPattern('prod/thingworx-key'),
     });
   });
 

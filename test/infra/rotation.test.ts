@@ -17,6 +17,7 @@ import {
   only,
   policyStatementsOfRole,
   type Synthesized,
+  secretArnPattern,
   synthesize,
   X_RAY,
 } from './fixture.js';
@@ -40,20 +41,6 @@ const variant = (overrides: Json, rotation: Json = {}): Synthesized =>
 const logicalIdIn = (stack: SyncWardenStack) => (construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnResource);
 
-const secretArnPattern = (name: string) => ({
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':secretsmanager:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      `:secret:${name}-??????`,
-    ],
-  ],
-});
 const ADMIN_SECRET = 'syncwarden/thingworx-admin-key';
 const ROTATION_ACTIONS = [
   'secretsmanager:DescribeSecret',

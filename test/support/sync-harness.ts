@@ -105,23 +105,7 @@ export async function startSyncHarness(
         remainingTimeMs: () => remainingTimeMs,
       });
     },
-    depsWithReadHook: (hooks) => {
-      let reads = 0;
-      return {
-        ...deps,
-        openSource: async (run) => {
-          const read = await deps.openSource(run);
-          const hooked: RecordReader = async (query) => {
-            const readNumber = ++reads;
-            await hooks.before?.(readNumber);
-            const records = await read(query);
-            await hooks.after?.(readNumber);
-            return records;
-          };
-          return hooked;
-        },
-      };
-    },
+    depsWithReadHook: (hooks) => withReadHooks(deps, hooks),
     rotateKey: () => {
       const next = sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` });
       writeKey(next.keyId);
@@ -146,3 +130,22 @@ export async function startSyncHarness(
 
 /** A promise that never settles: a request that hangs until the process dies. */
 export const never = (): Promise<never> => new Promise<never>(() => undefined);
+
+/** The same dependencies, with `hooks` awaited around each of a run's page requests (numbered from 1). */
+export function withReadHooks(deps: SyncJobDependencies, hooks: ReadHooks): SyncJobDependencies {
+  let reads = 0;
+  return {
+    ...deps,
+    openSource: async (run) => {
+      const read = await deps.openSource(run);
+      const hooked: RecordReader = async (query) => {
+        const readNumber = ++reads;
+        await hooks.before?.(readNumber);
+        const records = await read(query);
+        await hooks.after?.(readNumber);
+        return records;
+      };
+      return hooked;
+    },
+  };
+}

@@ -6,10 +6,9 @@ import { CachedKeySource } from '../../../functions/app-key/cached-key-source.js
 import { SecretsManagerKeySource } from '../../../functions/app-key/secrets-manager-source.js';
 import { PendingKeyRejectedError } from '../../../functions/rotate-key/errors.js';
 import { createSyncDependencies } from '../../../functions/sync/dependencies.js';
-import type { RecordReader } from '../../../functions/sync/paginate.js';
 import { loadSyncConfig } from '../../../functions/sync/sync-config.js';
 import type { SyncJobDependencies } from '../../../functions/sync/sync-job.js';
-import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
+import { type SyncHarness, startSyncHarness, withReadHooks } from '../../support/sync-harness.js';
 import {
   INITIAL_KEY_NAME,
   JOB_SECRET,
@@ -65,22 +64,6 @@ async function setup(label: string, rotationEnv?: Record<string, string>): Promi
   return created;
 }
 
-/** The same dependencies, with `beforeRead(n)` awaited before the run's n-th page request. */
-function withHookBeforeRead(deps: SyncJobDependencies, beforeRead: (n: number) => Promise<void>) {
-  let reads = 0;
-  return {
-    ...deps,
-    openSource: async (run) => {
-      const read = await deps.openSource(run);
-      const hooked: RecordReader = async (query) => {
-        await beforeRead(++reads);
-        return read(query);
-      };
-      return hooked;
-    },
-  } satisfies SyncJobDependencies;
-}
-
 /** Names of the keys the sync's page requests authenticated with (testSecret's one-row read left out). */
 const queryKeyNames = (sync: SyncHarness) =>
   sync.sim.requests
@@ -93,8 +76,10 @@ describe('sync during a key rotation', () => {
     const { sync, rotation, deps } = await setup('rot-mid-run');
     sync.sim.stream.generate(450);
     let token = '';
-    const rotatingDeps = withHookBeforeRead(deps, async (read) => {
-      if (read === 2) token = await rotation.rotate();
+    const rotatingDeps = withReadHooks(deps, {
+      before: async (read) => {
+        if (read === 2) token = await rotation.rotate();
+      },
     });
 
     const summary = await sync.run({ deps: rotatingDeps });
