@@ -7,7 +7,7 @@
  * API (read this instead of the code):
  *   const sim = await startThingWorxSimulator({ seed, https, port, clockOffsetMs, backendClockOffsetsMs,
  *     thing, initialEntries, sameTimestampFraction, maxEntriesPerTimestamp, payloadBytes, sources,
- *     entriesPerSecond, lateFraction, maxLatenessMs })          all optional; see SimulatorOptions
+ *     entriesPerSecond, lateFraction, maxLatenessMs, upsertFraction, backend })   all optional; see SimulatorOptions
  *   sim.baseUrl                      'http://127.0.0.1:PORT' or 'https://127.0.0.1:PORT'
  *   sim.port / sim.thing             the bound port; the Thing serving the stream ('SensorStream')
  *   sim.queryUrl                     full URL of the Thing's QueryStreamEntriesWithData service
@@ -21,21 +21,35 @@
  *                                    'Administrator' may invoke everything unless denied, others nothing unless granted
  *   sim.keys.list()                  [{name, user, createdAtMs, expiresAtMs, revoked, expired, ipWhitelist}] (no key values)
  *   sim.keys.keyIdOf(name)           the key value of a key (e.g. one made through CreateApplicationKey)
- *   sim.stream.append(entry | entries) → StreamEntry[]   only `timestamp` required; past timestamps = late arrivals
+ *   sim.backend.get()                the server's stream semantics, every field resolved (see "Back-end profiles")
+ *   sim.backend.set(profile | options)   changes them mid-test, as a server upgrade does; fields not given take
+ *                                    their defaults (not their previous values); stored entries stay as they are
+ *   sim.stream.append(entry | entries) → StreamEntry[]   only `timestamp` required; past timestamps = late arrivals;
+ *                                    returns the entries as stored. append upserts: an entry whose (timestamp, source)
+ *                                    is stored replaces it (see upsert below); one without a source gets a source not
+ *                                    yet on its timestamp, so it never replaces anything by accident
  *   sim.stream.generate(count, {fromMs?, toMs?, atMs?, sameTimestampFraction?, maxEntriesPerTimestamp?, source?})
- *                                    seeded entries (default: over the last hour, clustered timestamps); atMs = all on one ms
- *   sim.stream.startGrowth({entriesPerSecond?, lateFraction?, maxLatenessMs?, sameTimestampFraction?, tickMs?})
- *                                    entries keep arriving; late ones are stamped up to maxLatenessMs in the past,
- *                                    some on the very timestamp of an entry already there
+ *                                    seeded entries (default: over the last hour, clustered timestamps); atMs = all on one ms.
+ *                                    The entries of one timestamp have distinct sources: the configured `sources`, then
+ *                                    Sensor-NNNN numbered on from them (Sensor-0005 first after the four default ones);
+ *                                    with `source` each entry gets a timestamp of its own (atMs then allows one entry)
+ *   sim.stream.startGrowth({entriesPerSecond?, lateFraction?, maxLatenessMs?, sameTimestampFraction?, upsertFraction?, tickMs?})
+ *                                    entries keep arriving, each on a source not yet on its timestamp; late ones are
+ *                                    stamped up to maxLatenessMs in the past, some (sameTimestampFraction) on the very
+ *                                    timestamp of an entry already there, and upsertFraction (default 0.02) of those on
+ *                                    its source too: an update in place, as a Thing re-sending a reading
  *   sim.stream.stopGrowth() / sim.stream.isGrowing()
- *   sim.stream.all()                 ground truth, ascending by (timestamp, id), each with `arrivedAtMs` (server clock)
+ *   sim.stream.all()                 ground truth, ascending by (timestamp, id), each with `arrivedAtMs` (server clock);
+ *                                    current content only. An entry that replaced another has `replacedAtMs` and, when
+ *                                    the upsert changed the id, `replacedId` (the old id); neither is ever served
  *   sim.stream.size() / sim.stream.clear()
  *   sim.faults.set(rule | rules)     replaces all fault rules; sim.faults.add(...) appends; sim.faults.clear()
  *   sim.faults.list()                active rules, with `remaining` for `next` rules
  *                                    a rule = a Fault ({kind: 'latency', ms} | {kind: 'serverError', status?} |
  *                                    {kind: 'throttle', status?: 429|503, retryAfterSeconds?, retryAfterFormat?: 'seconds'|'http-date'} |
  *                                    {kind: 'authFlap', status?: 401|403} | {kind: 'htmlLogin'} | {kind: 'truncatedJson', keepBytes?} |
- *                                    {kind: 'frozenDate'} | {kind: 'proxyAuth'} | {kind: 'hang'})
+ *                                    {kind: 'frozenDate'} | {kind: 'proxyAuth'} | {kind: 'hang'} |
+ *                                    {kind: 'notFoundAsForbidden'}: an unknown entity answers 403 with a denial's body)
  *                                    + trigger: always (default) | next: N | rate: 0..1 (seeded); + path?: substring | RegExp
  *   sim.clock.nowMs()                base server time = local Date.now() + offset (stream timestamps, key expiry)
  *   sim.clock.setOffsetMs(ms) / sim.clock.offsetMs()                    fractional ms allowed
@@ -46,17 +60,31 @@
  *                                    filter: {method?, path?, status?, service?, fault?} or a predicate
  *   await sim.stop()                 closes everything, keep-alive sockets and hanging responses included
  *
- * HTTP behaviour, in the order it is checked (after the fault layers, see below):
- *   - `appKey` in the query string (any path) → 401 "ApplicationKey Is Not Allowed As A URL Parameter".
+ * HTTP behaviour, in the order it is checked (after the fault layers, see below). Sources: PTC article CS264349
+ * https://www.ptc.com/en/support/article?n=CS264349 (key in the URL); PTC's troubleshooting table in "Use REST API
+ * to Access ThingWorx Part 4" https://community.ptc.com/t5/IoT-Tips/Use-REST-API-to-Access-ThingWorx-Part-4/ta-p/826284
+ * (401, 403 "sometimes returned instead of a 404", 404, 405, 406 "Invalid JSON in PUT or POST request", 500
+ * "Content-Type request header is not set for a service execution POST"); PTC's CSRF page
+ * https://support.ptc.com/help/thingworx/platform/r9/en/ThingWorx/Help/REST_API/UpdatingtheRequestMethodandContentTypeFilteringforCSRFProtection.html
+ * (content-type filter, X-XSRF-TOKEN); "Entity Not Found : [<name>]" as a ThingWorx client reads it
+ * (tdhung80/ThingworxReact src/services/backend.js @0a9ae0de).
+ *   - `appKey` in the query string (any path) → 401 with an empty body; ThingWorx writes "ApplicationKey Is Not
+ *     Allowed As A URL Parameter" (URL_KEY_MESSAGE) only to its SecurityLog.log (refusal 'url-parameter').
  *   - Paths outside /Thingworx → 404 without auth. Inside: `appKey` header missing, unknown, revoked, expired
- *     (server clock) or from an address outside the key's ipWhitelist → 401 "Authentication failed" (one body for
- *     all; `requests.list()[i].refusal` says which).
- *   - GET/HEAD /Thingworx or /Thingworx/ with a valid key → 200 HTML; other non-service paths → 404.
+ *     (server clock), from an address outside the key's ipWhitelist, or a key without a user → 401 with an empty
+ *     body (ThingWorx documents no 401 body; `requests.list()[i].refusal` says which).
+ *   - GET/HEAD /Thingworx or /Thingworx/ with a valid key → 200 HTML; GET /Thingworx/ApplicationKeys → the keys
+ *     as an entity list (rows of name, description) for a user allowed to read it (Administrator unless denied
+ *     '*', or granted '*'), else 403; other non-service paths → 404.
  *   - Service paths `/Thingworx/<Collection>/<Entity>/Services/<Service>`: any method but POST → 405 with
  *     `Allow: POST` (ThingWorx refuses GET for services unless its deprecated method switch is on); a POST
- *     whose Content-Type is not application/json → 403 (ThingWorx's CSRF content-type filter); unknown
- *     entity/service → 404; a user without permission → 403 "Not authorized for ServiceInvoke on <Service> in <Entity>";
- *     body not a JSON object → 400; a service input it cannot use → 500 "Unable to Invoke Service ...".
+ *     without Content-Type → 500 with an empty body, body or not; a Content-Type other than application/json → 403
+ *     (ThingWorx's CSRF content-type filter); an unknown entity → 404 "Entity Not Found : [<Entity>]" (403 instead
+ *     under the notFoundAsForbidden fault); an unknown service → 404; a user without permission → 403 "Not
+ *     authorized for ServiceInvoke on <Service> in <Entity>"; a body that is not a JSON object → 406; a service
+ *     input it cannot use → 500 "Unable to Invoke Service <Service> on <Entity> : ...".
+ *   - `requests.list()[i].hadXsrfToken` says whether `X-XSRF-TOKEN: TWX-XSRF-TOKEN-VALUE` was sent (PTC's clients
+ *     send it; the filter only demands it of multipart uploads, so the simulator requires it nowhere).
  *   - Successful services answer InfoTable JSON only when `Accept` includes application/json (as ThingWorx
  *     does); otherwise an HTML table, 200 text/html.
  *   - Every response, whatever its status, carries `Date` from the answering backend's clock:
@@ -65,26 +93,74 @@
  * Services:
  *   POST /Thingworx/Things/<thing>/Services/QueryStreamEntriesWithData
  *     {startDate?, endDate?, maxItems = 500, oldestFirst = false, source?, query?}; dates as epoch ms or ISO-8601.
- *     Selects startDate <= timestamp <= endDate (both inclusive; a missing bound is open), then orders by
- *     (timestamp, id) ascending when oldestFirst, else the exact reverse; ties on timestamp are broken by `id`
- *     compared as plain strings (UTF-16 code units, not locale), so the order is total and stable; then keeps
- *     the first maxItems. `query` supports {filters: And/Or of EQ/NE/GT/GE/LT/LE/Between/NotBetween on a
- *     field}, e.g. for keyset pagination past a page full of one timestamp. Rows: id, timestamp (epoch ms),
- *     source, sourceType, location, tags, temperature, pressure, status, payload.
- *   POST /Thingworx/Resources/EntityServices/Services/CreateApplicationKey {name, userName|user?, expirationDate?, ipWhitelist?}
- *     user defaults to the caller's; expiry to 24 h after creation. Answers an empty InfoTable (the key value is
- *     read with GetKeyID, as on ThingWorx).
+ *     Selects the entries from startDate to endDate (a missing bound is open) by the back end's bounds: both
+ *     inclusive by default (postgres: startDate <= timestamp <= endDate), the end exclusive on dse, the start
+ *     with startExclusive (see Back-end profiles). Then orders by (timestamp, id) ascending when oldestFirst and
+ *     the back end honours it, else the exact reverse; ties on timestamp are broken by `id` compared as plain
+ *     strings (UTF-16 code units, not locale), so the order is total and stable; then keeps the first maxItems,
+ *     or maxItemsCap when the back end caps lower. `query` supports {filters: And/Or of EQ/NE/GT/GE/LT/LE/
+ *     Between/NotBetween on a field}, e.g. for keyset pagination past a page full of one timestamp. Rows: id,
+ *     timestamp (epoch ms), source, sourceType, location, tags, temperature, pressure, status, payload.
+ *   POST /Thingworx/Resources/EntityServices/Services/CreateApplicationKey {name, description?, user?, whitelist?,
+ *     clientName?, projectName?, tags?, expirationDate?}: the inputs PTC declares
+ *     (https://github.com/ptc-iot-sharing/ThingworxVSCodeProject/blob/6958a9da0c274cda37be359aec35d7a35fac47d4/static/base/Resources.d.ts#L2369-L2381);
+ *     whitelist comma-separated. Without `user` the key has no user (keys.list() shows null; it authenticates
+ *     nothing), never the caller's. Expiry defaults to 24 h after creation. Answers an empty InfoTable (the key
+ *     value is read with GetKeyID, as on ThingWorx). What ThingWorx does with an input a service does not declare
+ *     is undocumented, so every key service here refuses one with 500 "Unable to Invoke Service ..." naming it.
  *   POST /Thingworx/Resources/EntityServices/Services/DeleteApplicationKey {name} → empty InfoTable
  *   POST /Thingworx/ApplicationKeys/<name>/Services/GetKeyID → {rows: [{result: keyId}]}
  *   POST /Thingworx/ApplicationKeys/<name>/Services/IsExpired → {rows: [{result: boolean}]} (server clock)
  *   POST /Thingworx/ApplicationKeys/<name>/Services/SetExpirationDate {expirationDate} → empty InfoTable
  *   Each needs a key whose user may invoke that service name.
  *
+ * Back-end profiles (backend-profile.ts; SimulatorOptions.backend, sim.backend.set; default 'postgres'):
+ *   ThingWorx stream semantics differ by persistence provider and by what stands in front of the server, and the
+ *   sync must hold under each, so they are settable. A profile fixes the end bound; every switch applies to both.
+ *   "Streams" below is PTC's help page
+ *   http://support.ptc.com/help/thingworx_hc/thingworx_8_hc/en/ThingWorx/Help/Composer/DataStorage/Streams.html,
+ *   "the service page" is https://support.ptc.com/help/thingworx/platform/r9.6/en/ThingWorx/Help/Composer/Services/QueryStreamEntriesWithData.html
+ *   - 'postgres' (PostgreSQL, H2): endDate inclusive; keyed by (timestamp, source). Streams: "In PostgreSQL and
+ *     H2, stream entries are keyed by the unique key entries of the timestamp and source." (ThingWorx 9.5 keeps it
+ *     for PostgreSQL: https://support.ptc.com/help/thingworx/platform/r9.5/en/ThingWorx/Help/Composer/DataStorage/Streams.html)
+ *   - 'dse' (DataStax Enterprise): endDate exclusive. Streams: "When filtering stream data from DSE streams, the end
+ *     date is not inclusive." Its key holds the source too: "If you are using DataStax Enterprise (DSE) as your
+ *     persistence provider and you use the UpdateStreamEntry service with a different source than was initially
+ *     used, the entry will not be updated to reflect the new source. The original source is retained on the record
+ *     to comply with what the primary key was generated against." (DSE is not sold since ThingWorx 8.5.0, but
+ *     installations remain: http://support.ptc.com/help/thingworx_hc/thingworx_8_hc/ja/ThingWorx/Help/ModelandDataBestPractices/data_storage_options.html)
+ *   - upsert (default true): Streams: "The timestamp is a key field for streams. If you add an entry with the same
+ *     timestamp, it will overwrite the previous timestamp (upsert)." With the key sentences above the key is
+ *     (timestamp, source), on both profiles. upsert=false (a second entry stored beside, with its own id) is for
+ *     providers whose key the docs do not state: undocumented, supported.
+ *   - upsertKeepsId (default true): whether an overwritten entry keeps its id: undocumented: both supported.
+ *   - startExclusive (default false): the service page describes startDate as "The timestamp after the stream
+ *     entry was created" and endDate as "The timestamp before the stream entry was created", which reads exclusive,
+ *     yet Streams singles out only DSE's end as not inclusive: undocumented: both supported.
+ *   - ignoreOldestFirst (default false): oldestFirst defaults to newest first ("Retrieve from the oldest or the
+ *     newest records. By default, this value is false.", the service page), so a server or gateway that drops the
+ *     parameter answers newest first. No source documents one that does: supported, so that a client paging oldest
+ *     first is tested against it.
+ *   - maxItemsCap (default none): maxItems is the "Maximum number of items to return in the result set. The default
+ *     value is 500. This parameter is applied after all other filters are applied." (the service page). ThingWorx 9's
+ *     platform-settings.json has BasicSettings.MaxSearchItems (100000 in its sample,
+ *     https://support.ptc.com/help/thingworx/platform/r9/en/ThingWorx/Help/Installation/Installation/platform_settings_json_configuration_details.html);
+ *     whether it or a gateway caps stream queries is undocumented: any cap supported.
+ *   - Microsoft SQL Server, Azure SQL and InfluxDB store streams too
+ *     (http://support.ptc.com/help/thingworx_hc/thingworx_8_hc/ja/ThingWorx/Help/Composer/DataStorage/PersistenceProviders/PersistenceProviders.html,
+ *     https://support.ptc.com/help/thingworx/platform/r9/de/ThingWorx/Help/Composer/DataStorage/PersistenceProviders/using_influxdb_as_the_persistence_provider.html),
+ *     but the docs state neither their stream key nor their bounds: undocumented; model them with the switches.
+ *     InfluxDB itself overwrites a point with the same measurement, tag set and timestamp
+ *     (https://github.com/influxdata/influxdb/issues/4150), which is an upsert if the source is a tag.
+ *   For a command line, parseBackendSpec reads "dse" or "postgres,startExclusive,maxItemsCap=200,upsertKeepsId=false";
+ *   describeBackend(sim.backend.get()) prints one line, e.g. "dse (end exclusive), maxItemsCap 200".
+ *
  * Fault layers, outermost first (each inner one is only consulted when the outer ones let the request
  * through, so `next` counts are only used up by requests a fault actually changes): latency (all firing
  * latency rules add up) → proxyAuth 407 → frozenDate cache (a stored answer replayed without auth) →
- * htmlLogin 200 → throttle 429/503 → hang → serverError 5xx → ThingWorx → authFlap (only on a request that
- * would have succeeded) → truncatedJson (only on JSON answers). frozenDate: the first matching request is a
+ * htmlLogin 200 → throttle 429/503 → hang → serverError 5xx → ThingWorx → notFoundAsForbidden (only on an
+ * unknown entity) → authFlap (only on a request that would have succeeded; a 401 with an empty body) →
+ * truncatedJson (only on JSON answers). frozenDate: the first matching request is a
  * MISS with a live Date and is stored per method + path; later ones replay it (X-Cache: HIT, Age, same Date).
  *
  * For client authors:
@@ -98,6 +174,7 @@
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { BackendBehaviour, BackendOptions, BackendProfileName } from './backend-profile.js';
 import { SimulatorClock } from './clock.js';
 import { type ActiveFault, FaultInjector, type FaultSpec } from './faults.js';
 import { type ApplicationKeyInfo, type ApplicationKeyInput, KeyRegistry } from './keys.js';
@@ -114,6 +191,8 @@ import {
 import { STREAM_QUERY_SERVICE } from './thingworx-api.js';
 import { selfSignedCertificate } from './tls.js';
 
+export type { BackendBehaviour, BackendOptions, BackendProfileName } from './backend-profile.js';
+export { BACKEND_PROFILES, describeBackend, parseBackendSpec, resolveBackend } from './backend-profile.js';
 export type { ActiveFault, Fault, FaultKind, FaultRule, FaultSpec, FaultTrigger } from './faults.js';
 export type { FieldDefinition, InfoTable } from './infotable.js';
 export { STREAM_ENTRY_FIELDS } from './infotable.js';
@@ -169,6 +248,10 @@ export interface SimulatorOptions {
   readonly lateFraction?: number;
   /** Default greatest lateness of a late arrival. @default 60_000 */
   readonly maxLatenessMs?: number;
+  /** Default fraction of timestamp-reusing late arrivals that reuse the source too: an update in place. @default 0.02 */
+  readonly upsertFraction?: number;
+  /** The server's stream semantics, a profile name or options (see "Back-end profiles"). @default 'postgres' */
+  readonly backend?: BackendOptions | BackendProfileName;
 }
 
 export interface SimulatorKeys {
@@ -214,6 +297,12 @@ export interface SimulatorRequests {
   reset(): void;
 }
 
+/** The server's stream semantics; `set` replaces them whole, as a server upgrade does. */
+export interface SimulatorBackend {
+  get(): BackendBehaviour;
+  set(options: BackendOptions | BackendProfileName): void;
+}
+
 export interface ThingWorxSimulator {
   readonly baseUrl: string;
   readonly port: number;
@@ -222,6 +311,7 @@ export interface ThingWorxSimulator {
   readonly caCertificatePem: string | undefined;
   readonly keys: SimulatorKeys;
   readonly stream: SimulatorStream;
+  readonly backend: SimulatorBackend;
   readonly faults: SimulatorFaults;
   readonly clock: SimulatorClockControl;
   readonly requests: SimulatorRequests;
@@ -242,6 +332,7 @@ export async function startThingWorxSimulator(options: SimulatorOptions = {}): P
     entriesPerSecond: options.entriesPerSecond || 10,
     lateFraction: options.lateFraction ?? 0.1,
     maxLatenessMs: options.maxLatenessMs ?? 60_000,
+    upsertFraction: options.upsertFraction ?? 0.02,
   };
 
   if (options.initialEntries) stream.generate(options.initialEntries);
@@ -313,6 +404,10 @@ export async function startThingWorxSimulator(options: SimulatorOptions = {}): P
       all: () => stream.all(),
       size: () => stream.size(),
       clear: () => stream.clear(),
+    },
+    backend: {
+      get: () => stream.backend(),
+      set: (backend) => stream.setBackend(backend),
     },
     faults: {
       set: (spec) => faults.set(spec),

@@ -1,147 +1,95 @@
-// The simulated ThingWorx Stream: seeded entries kept in (timestamp, id) order, growth over time
-// with late arrivals, and the QueryStreamEntriesWithData selection rules.
+// The simulated ThingWorx Stream: seeded entries kept in (timestamp, id) order and keyed by
+// (timestamp, source), upserts, growth with late arrivals, and the QueryStreamEntriesWithData
+// selection rules of the configured back-end profile (backend-profile.ts).
 import type { Clock } from '../../../functions/shared/clock.js';
+import {
+  type BackendBehaviour,
+  type BackendOptions,
+  type BackendProfileName,
+  resolveBackend,
+} from './backend-profile.js';
 import type { Prng } from './prng.js';
+import { matchesFilter } from './query-filter.js';
+import { SourcePool } from './source-pool.js';
+import {
+  compareEntries,
+  type EntryContent,
+  GROUND_TRUTH_FIELDS,
+  makeEntryContent,
+  type StreamEntry,
+  type StreamEntryInput,
+} from './stream-entry.js';
+import type {
+  DataShapeOptions,
+  GenerateOptions,
+  GrowthOptions,
+  StreamQuery,
+  StreamStoreOptions,
+} from './stream-options.js';
 
-export interface StreamLocation {
-  readonly latitude: number;
-  readonly longitude: number;
-  readonly elevation: number;
-  readonly units: string;
-}
+export type { QueryFilter } from './query-filter.js';
+export { parseQueryFilter, toEpochMs } from './query-filter.js';
+export type { StreamEntry, StreamEntryInput, StreamLocation, StreamTag } from './stream-entry.js';
+export { compareEntries } from './stream-entry.js';
+export type {
+  DataShapeOptions,
+  GenerateOptions,
+  GrowthOptions,
+  StreamQuery,
+  StreamStoreOptions,
+} from './stream-options.js';
 
-export interface StreamTag {
-  readonly vocabulary: string;
-  readonly vocabularyTerm: string;
-}
-
-export interface StreamEntry {
-  /** Stable, unique; a UUID drawn from the seeded PRNG unless given. */
-  readonly id: string;
-  /** Epoch ms (whole milliseconds) on the server's clock. */
+/** An entry about to be stored: its key, an id if the caller chose one, and the fields given. */
+interface Draft {
   readonly timestamp: number;
   readonly source: string;
-  readonly sourceType: string;
-  readonly location: StreamLocation;
-  readonly tags: readonly StreamTag[];
-  readonly temperature: number;
-  readonly pressure: number;
-  readonly status: string;
-  /** Filler of `payloadBytes` characters, to make rows as heavy as wanted ('' by default). */
-  readonly payload: string;
-  /** Server time the entry became visible to queries: ground truth for lateness, never served. */
-  readonly arrivedAtMs: number;
+  readonly id?: string;
+  readonly given?: Partial<EntryContent>;
+  /** The caller picked the source as one not on the timestamp: no stored entry to look for. */
+  readonly freeKey?: boolean;
 }
 
-/** An entry to append: only the timestamp is required, the rest is generated from the seed. */
-export type StreamEntryInput = { readonly timestamp: number } & Partial<
-  Omit<StreamEntry, 'timestamp' | 'arrivedAtMs'>
->;
-
-export interface DataShapeOptions {
-  /** Fraction of generated timestamps shared by several entries. @default 0.25 */
-  readonly sameTimestampFraction?: number;
-  /** Largest number of generated entries sharing one timestamp. @default 20 */
-  readonly maxEntriesPerTimestamp?: number;
-  /** Characters of filler per entry (the `payload` field). @default 0 */
-  readonly payloadBytes?: number;
-  /** Source names the entries come from. @default four machine names */
-  readonly sources?: readonly string[];
-}
-
-export interface GenerateOptions {
-  /** @default server now − 1 h */
-  readonly fromMs?: number;
-  /** @default server now */
-  readonly toMs?: number;
-  /** Give every generated entry this one timestamp (the worst case for keyset pagination). */
-  readonly atMs?: number;
-  readonly sameTimestampFraction?: number;
-  readonly maxEntriesPerTimestamp?: number;
-  /** Only this source. */
-  readonly source?: string;
-}
-
-export interface GrowthOptions {
-  /** New entries arriving per second (spread over ticks). */
-  readonly entriesPerSecond: number;
-  /** Fraction of arrivals that are late, i.e. timestamped in the past. @default 0.1 */
-  readonly lateFraction?: number;
-  /** How far in the past a late arrival can be timestamped. @default 60_000 */
-  readonly maxLatenessMs?: number;
-  /** Fraction of late arrivals that reuse the timestamp of an entry already there. @default the data option */
-  readonly sameTimestampFraction?: number;
-  /** @default 50 */
-  readonly tickMs?: number;
-}
-
-/** The inputs of QueryStreamEntriesWithData after parsing. */
-export interface StreamQuery {
-  readonly startMs?: number;
-  readonly endMs?: number;
-  readonly maxItems: number;
-  readonly oldestFirst: boolean;
-  readonly source?: string;
-  readonly filter?: QueryFilter;
-}
-
-/**
- * The part of ThingWorx's `query` parameter the simulator understands: `{filters: F}` where F is
- * `{type: 'And'|'Or', filters: F[]}`, `{type: 'EQ'|'NE'|'GT'|'GE'|'LT'|'LE', fieldName, value}` or
- * `{type: 'Between'|'NotBetween', fieldName, from, to}` (types case-insensitive). Enough for keyset
- * pagination past a page full of one timestamp: `timestamp > t OR (timestamp = t AND id > lastId)`.
- */
-export type QueryFilter =
-  | { readonly type: 'AND' | 'OR'; readonly filters: readonly QueryFilter[] }
-  | {
-      readonly type: 'EQ' | 'NE' | 'GT' | 'GE' | 'LT' | 'LE';
-      readonly fieldName: string;
-      readonly value: unknown;
-    }
-  | {
-      readonly type: 'BETWEEN' | 'NOTBETWEEN';
-      readonly fieldName: string;
-      readonly from: unknown;
-      readonly to: unknown;
-    };
-
-const DEFAULT_SOURCES = ['Press-01', 'Press-02', 'Oven-A', 'Conveyor-7'];
-const STATUSES = ['OK', 'OK', 'OK', 'OK', 'WARN', 'ALARM'];
-
-/** Total order of the stream: timestamp, then id by UTF-16 code units (not locale). */
-export function compareEntries(
-  a: Pick<StreamEntry, 'timestamp' | 'id'>,
-  b: Pick<StreamEntry, 'timestamp' | 'id'>,
-) {
-  if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
+/** Tries at drawing a timestamp a fixed source has no entry at, before generate gives up. */
+const FREE_TIMESTAMP_TRIES = 1_000;
 
 export class StreamStore {
   /** Ascending by (timestamp, id). */
   private readonly entries: StreamEntry[] = [];
   private readonly ids = new Set<string>();
   private growthTimer: NodeJS.Timeout | undefined;
-  private readonly data: Required<DataShapeOptions>;
+  private readonly data: Required<Omit<DataShapeOptions, 'sources'>>;
+  private readonly sources: SourcePool;
+  private behaviour: BackendBehaviour;
 
   constructor(
     private readonly clock: Clock,
     private readonly prng: Prng,
-    options: DataShapeOptions = {},
+    options: StreamStoreOptions = {},
   ) {
     this.data = {
       sameTimestampFraction: fraction(options.sameTimestampFraction ?? 0.25, 'sameTimestampFraction'),
       maxEntriesPerTimestamp: Math.max(1, Math.floor(options.maxEntriesPerTimestamp ?? 20)),
       payloadBytes: Math.max(0, Math.floor(options.payloadBytes ?? 0)),
-      sources: options.sources && options.sources.length > 0 ? [...options.sources] : DEFAULT_SOURCES,
     };
+    this.sources = new SourcePool(options.sources);
+    this.behaviour = resolveBackend(options.backend);
+  }
+
+  backend(): BackendBehaviour {
+    return this.behaviour;
+  }
+
+  /** Replaces the whole behaviour (a field not given takes its default, not its previous value), as a
+   *  server upgrade does; stored entries stay as they are, duplicates of a key included. */
+  setBackend(options: BackendOptions | BackendProfileName): void {
+    this.behaviour = resolveBackend(options);
   }
 
   size(): number {
     return this.entries.length;
   }
 
-  /** Ground truth, ascending by (timestamp, id). */
+  /** Ground truth, ascending by (timestamp, id): the current content only, replaced entries gone. */
   all(): StreamEntry[] {
     return [...this.entries];
   }
@@ -151,6 +99,11 @@ export class StreamStore {
     this.ids.clear();
   }
 
+  /**
+   * Stores each input and returns it as stored (one per input). Under upsert an input whose
+   * (timestamp, source) is stored replaces that entry; an input without a source gets one not yet
+   * on its timestamp, so it never replaces anything by accident.
+   */
   append(inputs: StreamEntryInput | readonly StreamEntryInput[]): StreamEntry[] {
     const list = Array.isArray(inputs)
       ? (inputs as readonly StreamEntryInput[])
@@ -158,14 +111,25 @@ export class StreamStore {
     const arrivedAtMs = Math.floor(this.clock.nowMs());
     return list.map((input) => {
       if (!Number.isFinite(input.timestamp)) throw new RangeError('a stream entry needs a finite timestamp');
-      if (input.id !== undefined && this.ids.has(input.id))
-        throw new Error(`duplicate stream entry id ${input.id}`);
-      const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+      const { timestamp: _raw, id, source, ...rest } = input;
       const timestamp = Math.floor(input.timestamp);
-      return this.insert({ ...this.made(timestamp, input.source), ...given, timestamp, arrivedAtMs });
+      const given = Object.fromEntries(
+        Object.entries(rest).filter(([name, value]) => value !== undefined && !GROUND_TRUTH_FIELDS.has(name)),
+      );
+      return this.put(
+        {
+          timestamp,
+          source: source ?? this.sources.pickFree(this.sourcesAt(timestamp), this.prng),
+          ...(id === undefined ? {} : { id }),
+          given,
+          freeKey: source === undefined,
+        },
+        arrivedAtMs,
+      );
     });
   }
 
+  /** Seeded entries; no two of one timestamp share a source (see DataShapeOptions.sources). */
   generate(count: number, options: GenerateOptions = {}): StreamEntry[] {
     const nowMs = Math.floor(this.clock.nowMs());
     const toMs = Math.floor(options.toMs ?? nowMs);
@@ -179,13 +143,37 @@ export class StreamStore {
       1,
       Math.floor(options.maxEntriesPerTimestamp ?? this.data.maxEntriesPerTimestamp),
     );
+    const fixedSource = options.source;
+    const atMs = options.atMs === undefined ? undefined : Math.floor(options.atMs);
+    // Sources on each timestamp touched so far; only this call stores while it runs, so they stay true.
+    const takenAt = new Map<number, Set<string>>();
+    const taken = (timestamp: number): Set<string> => {
+      const known = takenAt.get(timestamp);
+      if (known) return known;
+      const sources = this.sourcesAt(timestamp);
+      takenAt.set(timestamp, sources);
+      return sources;
+    };
+    if (fixedSource !== undefined && atMs !== undefined && count > 0) {
+      if (count > 1 || taken(atMs).has(fixedSource)) {
+        throw new RangeError(`generate: ${fixedSource} can have only one entry at ${atMs}`);
+      }
+    }
     const made: StreamEntry[] = [];
     while (made.length < count) {
-      const timestamp = options.atMs === undefined ? this.prng.int(fromMs, toMs) : Math.floor(options.atMs);
+      const timestamp =
+        fixedSource === undefined
+          ? (atMs ?? this.prng.int(fromMs, toMs))
+          : (atMs ?? this.freeTimestampOf(fixedSource, fromMs, toMs, taken));
       const clusterSize =
-        maxPerTimestamp > 1 && this.prng.chance(shared) ? this.prng.int(2, maxPerTimestamp) : 1;
+        fixedSource === undefined && maxPerTimestamp > 1 && this.prng.chance(shared)
+          ? this.prng.int(2, maxPerTimestamp)
+          : 1;
+      const sources = taken(timestamp);
       for (let i = 0; i < clusterSize && made.length < count; i++) {
-        made.push(this.insert({ ...this.made(timestamp, options.source), arrivedAtMs: nowMs }));
+        const source = fixedSource ?? this.sources.pickFree(sources, this.prng);
+        sources.add(source);
+        made.push(this.put({ timestamp, source, freeKey: true }, nowMs));
       }
     }
     return made;
@@ -202,6 +190,7 @@ export class StreamStore {
       options.sameTimestampFraction ?? this.data.sameTimestampFraction,
       'sameTimestampFraction',
     );
+    const upsertFraction = fraction(options.upsertFraction ?? 0.02, 'upsertFraction');
     const maxLatenessMs = Math.max(1, Math.floor(options.maxLatenessMs ?? 60_000));
     const tickMs = Math.max(5, Math.floor(options.tickMs ?? 50));
     let lastTickMs = Date.now();
@@ -214,10 +203,11 @@ export class StreamStore {
       due -= arriving;
       const nowMs = Math.floor(this.clock.nowMs());
       for (let i = 0; i < arriving; i++) {
-        const timestamp = this.prng.chance(lateFraction)
-          ? this.lateTimestamp(nowMs, maxLatenessMs, reuseFraction)
-          : nowMs;
-        this.insert({ ...this.made(timestamp), arrivedAtMs: nowMs });
+        const slot = this.prng.chance(lateFraction)
+          ? this.lateSlot(nowMs, maxLatenessMs, reuseFraction, upsertFraction)
+          : { timestamp: nowMs };
+        const source = slot.source ?? this.sources.pickFree(this.sourcesAt(slot.timestamp), this.prng);
+        this.put({ timestamp: slot.timestamp, source, freeKey: slot.source === undefined }, nowMs);
       }
     }, tickMs);
     this.growthTimer.unref();
@@ -233,58 +223,122 @@ export class StreamStore {
   }
 
   /**
-   * Entries with startMs <= timestamp <= endMs (both ends inclusive; a missing end is open), of the
-   * source if given, matching the filter; then ordered by (timestamp, id) ascending when oldestFirst,
-   * else the exact reverse (newest first, larger id first among equal timestamps); then the first
-   * maxItems of that order.
+   * Entries between startMs and endMs (each end inclusive unless the back end makes it exclusive; a
+   * missing end is open), of the source if given, matching the filter; then ordered by (timestamp, id)
+   * ascending when oldestFirst (and the back end honours it), else the exact reverse; then the first
+   * min(maxItems, maxItemsCap) of that order. Answers never carry the replacement bookkeeping.
    */
   query(query: StreamQuery): StreamEntry[] {
-    const lo = query.startMs === undefined ? 0 : this.lowerBound(query.startMs);
-    const hi = query.endMs === undefined ? this.entries.length : this.upperBound(query.endMs);
+    const backend = this.behaviour;
+    const limit =
+      backend.maxItemsCap === undefined ? query.maxItems : Math.min(query.maxItems, backend.maxItemsCap);
+    const oldestFirst = query.oldestFirst && !backend.ignoreOldestFirst;
+    const lo =
+      query.startMs === undefined
+        ? 0
+        : backend.startExclusive
+          ? this.upperBound(query.startMs)
+          : this.lowerBound(query.startMs);
+    const hi =
+      query.endMs === undefined
+        ? this.entries.length
+        : backend.endExclusive
+          ? this.lowerBound(query.endMs)
+          : this.upperBound(query.endMs);
     const matches = (entry: StreamEntry) =>
       (query.source === undefined || entry.source === query.source) &&
       (query.filter === undefined || matchesFilter(entry, query.filter));
     const picked: StreamEntry[] = [];
-    if (query.maxItems <= 0) return picked;
-    const step = query.oldestFirst ? 1 : -1;
-    for (let i = query.oldestFirst ? lo : hi - 1; i >= lo && i < hi; i += step) {
+    if (limit <= 0) return picked;
+    const step = oldestFirst ? 1 : -1;
+    for (let i = oldestFirst ? lo : hi - 1; i >= lo && i < hi; i += step) {
       const entry = this.entries[i] as StreamEntry;
       if (!matches(entry)) continue;
       picked.push(entry);
-      if (picked.length >= query.maxItems) break;
+      if (picked.length >= limit) break;
     }
     return picked;
   }
 
-  private lateTimestamp(nowMs: number, maxLatenessMs: number, reuseFraction: number): number {
+  /**
+   * Stores one entry: new, or under upsert in place of the first stored entry with its (timestamp,
+   * source). The replacement takes the stored id when upsertKeepsId, else the draft's id or a fresh
+   * one (and moves to that id's place in the order); it arrives now, with content from the draft.
+   */
+  private put(draft: Draft, arrivedAtMs: number): StreamEntry {
+    const { timestamp, source } = draft;
+    const replaced = this.behaviour.upsert && !draft.freeKey ? this.find(timestamp, source) : undefined;
+    const id = replaced && this.behaviour.upsertKeepsId ? replaced.id : (draft.id ?? this.freshId());
+    if (id !== replaced?.id && this.ids.has(id)) throw new Error(`duplicate stream entry id ${id}`);
+    const content = {
+      ...makeEntryContent(this.prng, this.sources.positionOf(source), this.data.payloadBytes),
+      ...draft.given,
+    };
+    const entry: StreamEntry = {
+      id,
+      timestamp,
+      source,
+      ...content,
+      arrivedAtMs,
+      ...(replaced ? { replacedAtMs: arrivedAtMs } : {}),
+      ...(replaced && replaced.id !== id ? { replacedId: replaced.id } : {}),
+    };
+    if (replaced) this.remove(replaced);
+    return this.insert(entry);
+  }
+
+  /** A late arrival's timestamp, and its source when it re-sends the reading of an entry already there. */
+  private lateSlot(
+    nowMs: number,
+    maxLatenessMs: number,
+    reuseFraction: number,
+    upsertFraction: number,
+  ): { timestamp: number; source?: string } {
     if (this.prng.chance(reuseFraction)) {
       const from = this.lowerBound(nowMs - maxLatenessMs);
       const to = this.lowerBound(nowMs);
-      if (to > from) return (this.entries[this.prng.int(from, to - 1)] as StreamEntry).timestamp;
+      if (to > from) {
+        const there = this.entries[this.prng.int(from, to - 1)] as StreamEntry;
+        return this.prng.chance(upsertFraction)
+          ? { timestamp: there.timestamp, source: there.source }
+          : { timestamp: there.timestamp };
+      }
     }
-    return nowMs - this.prng.int(1, maxLatenessMs);
+    return { timestamp: nowMs - this.prng.int(1, maxLatenessMs) };
   }
 
-  private made(timestamp: number, source?: string): Omit<StreamEntry, 'arrivedAtMs'> {
-    const from = source ?? this.prng.pick(this.data.sources);
-    const sourceIndex = Math.max(0, this.data.sources.indexOf(from));
-    return {
-      id: this.freshId(),
-      timestamp,
-      source: from,
-      sourceType: 'Thing',
-      location: {
-        latitude: round(52.37 + sourceIndex * 0.01, 4),
-        longitude: round(4.89 + sourceIndex * 0.01, 4),
-        elevation: 2,
-        units: 'WGS84',
-      },
-      tags: [{ vocabulary: 'Plant', vocabularyTerm: `Line${1 + (sourceIndex % 3)}` }],
-      temperature: round(15 + this.prng.next() * 20, 2),
-      pressure: round(950 + this.prng.next() * 100, 1),
-      status: this.prng.pick(STATUSES),
-      payload: this.filler(this.data.payloadBytes),
-    };
+  private freeTimestampOf(
+    source: string,
+    fromMs: number,
+    toMs: number,
+    taken: (timestamp: number) => ReadonlySet<string>,
+  ): number {
+    for (let tries = 0; tries < FREE_TIMESTAMP_TRIES; tries++) {
+      const timestamp = this.prng.int(fromMs, toMs);
+      if (!taken(timestamp).has(source)) return timestamp;
+    }
+    throw new RangeError(`generate: ${source} has no free timestamp left between ${fromMs} and ${toMs}`);
+  }
+
+  /** The sources of the entries stored at one timestamp. */
+  private sourcesAt(timestamp: number): Set<string> {
+    const sources = new Set<string>();
+    for (let i = this.lowerBound(timestamp); i < this.entries.length; i++) {
+      const entry = this.entries[i] as StreamEntry;
+      if (entry.timestamp !== timestamp) break;
+      sources.add(entry.source);
+    }
+    return sources;
+  }
+
+  /** The first stored entry, in stream order, with this (timestamp, source). */
+  private find(timestamp: number, source: string): StreamEntry | undefined {
+    for (let i = this.lowerBound(timestamp); i < this.entries.length; i++) {
+      const entry = this.entries[i] as StreamEntry;
+      if (entry.timestamp !== timestamp) return undefined;
+      if (entry.source === source) return entry;
+    }
+    return undefined;
   }
 
   private insert(entry: StreamEntry): StreamEntry {
@@ -295,6 +349,13 @@ export class StreamStore {
     );
     this.ids.add(entry.id);
     return entry;
+  }
+
+  private remove(entry: StreamEntry): void {
+    const index = this.partitionPoint((e) => compareEntries(e, entry) < 0);
+    if (this.entries[index] !== entry) throw new Error(`stream entry ${entry.id} is not stored`);
+    this.entries.splice(index, 1);
+    this.ids.delete(entry.id);
   }
 
   /** First index whose timestamp >= ms. */
@@ -325,111 +386,9 @@ export class StreamStore {
       if (!this.ids.has(id)) return id;
     }
   }
-
-  private filler(length: number): string {
-    let out = '';
-    while (out.length < length) out += this.prng.uuid().replaceAll('-', '');
-    return out.slice(0, length);
-  }
-}
-
-/** Parses ThingWorx's `query` parameter into a filter; throws on anything it does not support. */
-export function parseQueryFilter(query: unknown): QueryFilter | undefined {
-  if (query === undefined || query === null || query === '') return undefined;
-  const parsed: unknown = typeof query === 'string' ? JSON.parse(query) : query;
-  if (typeof parsed !== 'object' || parsed === null) throw new Error('query must be an object');
-  const filters = (parsed as { filters?: unknown }).filters;
-  return filters === undefined ? undefined : parseFilter(filters);
-}
-
-function parseFilter(raw: unknown): QueryFilter {
-  if (typeof raw !== 'object' || raw === null) throw new Error('a query filter must be an object');
-  const node = raw as Record<string, unknown>;
-  const type = String(node.type ?? '').toUpperCase();
-  switch (type) {
-    case 'AND':
-    case 'OR': {
-      if (!Array.isArray(node.filters)) throw new Error(`${type} needs a filters array`);
-      return { type, filters: node.filters.map(parseFilter) };
-    }
-    case 'EQ':
-    case 'NE':
-    case 'GT':
-    case 'GE':
-    case 'LT':
-    case 'LE':
-      return { type, fieldName: fieldNameOf(node), value: node.value };
-    case 'BETWEEN':
-    case 'NOTBETWEEN':
-      return { type, fieldName: fieldNameOf(node), from: node.from, to: node.to };
-    default:
-      throw new Error(`unsupported query filter type ${JSON.stringify(node.type)}`);
-  }
-}
-
-function fieldNameOf(node: Record<string, unknown>): string {
-  if (typeof node.fieldName !== 'string') throw new Error('a query filter needs a fieldName');
-  return node.fieldName;
-}
-
-function matchesFilter(entry: StreamEntry, filter: QueryFilter): boolean {
-  switch (filter.type) {
-    case 'AND':
-      return filter.filters.every((f) => matchesFilter(entry, f));
-    case 'OR':
-      return filter.filters.some((f) => matchesFilter(entry, f));
-    case 'BETWEEN':
-    case 'NOTBETWEEN': {
-      const inside =
-        compareField(entry, filter.fieldName, filter.from) >= 0 &&
-        compareField(entry, filter.fieldName, filter.to) <= 0;
-      return filter.type === 'BETWEEN' ? inside : !inside;
-    }
-    default: {
-      const order = compareField(entry, filter.fieldName, filter.value);
-      if (Number.isNaN(order)) return filter.type === 'NE';
-      return {
-        EQ: order === 0,
-        NE: order !== 0,
-        GT: order > 0,
-        GE: order >= 0,
-        LT: order < 0,
-        LE: order <= 0,
-      }[filter.type];
-    }
-  }
-}
-
-/** Compares an entry's field with a filter value: numbers numerically (dates may be ISO strings), else as strings. */
-function compareField(entry: StreamEntry, fieldName: string, value: unknown): number {
-  const actual = (entry as unknown as Record<string, unknown>)[fieldName];
-  if (typeof actual === 'number') {
-    const wanted = fieldName === 'timestamp' ? toEpochMs(value) : Number(value);
-    return wanted === undefined || Number.isNaN(wanted) ? Number.NaN : actual - wanted;
-  }
-  if (actual === undefined || actual === null || typeof actual === 'object') return Number.NaN;
-  const a = String(actual);
-  const b = String(value);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** ThingWorx DATETIME inputs: epoch ms (number or digits) or an ISO-8601 string. */
-export function toEpochMs(value: unknown): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.floor(value) : Number.NaN;
-  if (typeof value === 'string') {
-    if (/^-?\d+(\.\d+)?$/.test(value.trim())) return Math.floor(Number(value));
-    return Date.parse(value);
-  }
-  return Number.NaN;
 }
 
 function fraction(value: number, name: string): number {
   if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be between 0 and 1, got ${value}`);
   return value;
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

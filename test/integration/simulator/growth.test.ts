@@ -1,8 +1,9 @@
 // A stream that keeps growing while the server runs, with late arrivals (timestamps in the past),
-// some on the very timestamp of an entry already there.
+// some on the very timestamp of an entry already there, a few re-sending its reading (an upsert).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type SimulatorOptions,
   type StreamEntry,
   startThingWorxSimulator,
   type ThingWorxSimulator,
@@ -102,5 +103,71 @@ describe('ThingWorx simulator: a growing stream', () => {
     expect(rows).toEqual([expect.objectContaining({ id: 'backfill-1', timestamp: past, temperature: 1.5 })]);
     expect(late?.arrivedAtMs).toBeGreaterThan(past);
     expect(() => sim.stream.append({ timestamp: past, id: 'backfill-1' })).toThrow(/duplicate/);
+  });
+});
+
+describe('ThingWorx simulator: sources of arrivals', () => {
+  /** Runs a simulator growing fast (crowds of arrivals on one millisecond) for a while; its ground truth. */
+  const grow = async (options: SimulatorOptions): Promise<StreamEntry[]> => {
+    const sim = await startThingWorxSimulator({
+      seed: 9,
+      entriesPerSecond: 3_000,
+      lateFraction: 0.4,
+      maxLatenessMs: 300,
+      sameTimestampFraction: 0.8,
+      ...options,
+    });
+    try {
+      await sleep(500);
+      sim.stream.stopGrowth();
+      return sim.stream.all();
+    } finally {
+      await sim.stop();
+    }
+  };
+  const keyCounts = (entries: readonly StreamEntry[]) => {
+    const counts = new Map<string, number>();
+    for (const e of entries)
+      counts.set(`${e.timestamp}|${e.source}`, (counts.get(`${e.timestamp}|${e.source}`) ?? 0) + 1);
+    return counts;
+  };
+
+  it('gives the arrivals of one timestamp distinct sources, so none collides by accident', async () => {
+    // Upserts off, so that a collision would show as two entries instead of a silent replacement.
+    const entries = await grow({ upsertFraction: 0, backend: { upsert: false } });
+
+    const counts = keyCounts(entries);
+    const perTimestamp = new Map<number, number>();
+    for (const e of entries) perTimestamp.set(e.timestamp, (perTimestamp.get(e.timestamp) ?? 0) + 1);
+    expect(entries.length).toBeGreaterThan(500);
+    expect(Math.max(...perTimestamp.values())).toBeGreaterThan(4);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('re-sends readings at upsertFraction as updates in place that keep the id', async () => {
+    const entries = await grow({ lateFraction: 1, sameTimestampFraction: 1, upsertFraction: 1 });
+
+    const updated = entries.filter((e) => e.replacedAtMs !== undefined);
+    expect(updated.length).toBeGreaterThan(0);
+    expect(updated.every((e) => e.replacedId === undefined && e.timestamp < e.arrivedAtMs)).toBe(true);
+    expect([...keyCounts(entries).values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('stores a re-sent reading beside the first when upserts are off', async () => {
+    const entries = await grow({
+      lateFraction: 1,
+      sameTimestampFraction: 1,
+      upsertFraction: 1,
+      backend: { upsert: false },
+    });
+
+    expect([...keyCounts(entries).values()].some((n) => n > 1)).toBe(true);
+    expect(entries.some((e) => e.replacedAtMs !== undefined)).toBe(false);
+  });
+
+  it('re-sends no reading with upsertFraction 0', async () => {
+    const entries = await grow({ lateFraction: 1, sameTimestampFraction: 1, upsertFraction: 0 });
+
+    expect(entries.some((e) => e.replacedAtMs !== undefined)).toBe(false);
   });
 });

@@ -94,7 +94,19 @@ describe('ThingWorx simulator: QueryStreamEntriesWithData', () => {
     expect(descending.map((r) => r.id)).toEqual(ascending.map((r) => r.id).reverse());
   });
 
-  it('includes both startDate and endDate, given as epoch ms or ISO-8601', async () => {
+  it('serves as the postgres back end unless told otherwise', () => {
+    expect(sim.backend.get()).toEqual({
+      profile: 'postgres',
+      startExclusive: false,
+      endExclusive: false,
+      ignoreOldestFirst: false,
+      maxItemsCap: undefined,
+      upsertKeepsId: true,
+      upsert: true,
+    });
+  });
+
+  it('includes both startDate and endDate on the default back end, given as epoch ms or ISO-8601', async () => {
     const asEpoch = await query({ startDate: T, endDate: T, oldestFirst: true, maxItems: 5_000 });
     const asIso = await query({
       startDate: new Date(T).toISOString(),
