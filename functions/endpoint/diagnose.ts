@@ -1,93 +1,19 @@
 // Access Denied explained: turns a 401/403/407 (or an HTML page instead of JSON) into one named cause
 // with the evidence that led to it, logs it as one structured line and counts it in `AuthFailure`
 // by `Cause`. Classification is a pure function so every rule is testable without a server.
+// A 401 body is never required: ThingWorx documents none and answers a key in the URL with a bare 401
+// (PTC article CS264349, https://www.ptc.com/en/support/article?n=CS264349), so every 401 cause is
+// decided by status, headers and what the client knows; a body may only add detail.
 import type { AppKey } from '../app-key/key-source.js';
 import { SyncWardenError } from '../shared/errors.js';
 import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
+import { type AccessDeniedCause, CAUSE_GUIDE } from './cause-guide.js';
+import { CACHE_STATUS_HEADERS, pickEvidenceHeaders, redact, redactRecord, snippet } from './evidence.js';
 
-export const ACCESS_DENIED_CAUSES = [
-  'stale-key',
-  'expired-key',
-  'invalid-key',
-  'permission-denied',
-  'content-type-rejected',
-  'proxy-auth',
-  'cached-response',
-  'clock-skew',
-  'key-in-url',
-  'unknown',
-] as const;
-
-export type AccessDeniedCause = (typeof ACCESS_DENIED_CAUSES)[number];
-
-/** What each cause means and what the operator should do; shared by errors, logs and the README table. */
-export const CAUSE_GUIDE: Readonly<
-  Record<AccessDeniedCause, { readonly meaning: string; readonly action: string }>
-> = Object.freeze({
-  'stale-key': {
-    meaning: 'the request used an older secret version than the one now current (key rotated while warm)',
-    action:
-      'none if the retry with the new version succeeded; otherwise check the new key is live on the server',
-  },
-  'expired-key': {
-    meaning: 'the key is past its expiresAt (or the server says it expired)',
-    action: 'create a new app key on the server and put it (with its expiresAt) in the secret',
-  },
-  'invalid-key': {
-    meaning: 'the server answered 401 to the current secret version: key unknown, revoked or mistyped',
-    action: 'check the key exists and is enabled on the server and matches the secret; replace it if revoked',
-  },
-  'permission-denied': {
-    meaning: 'the key authenticated but its user lacks a permission (403 "Not authorized")',
-    action: "grant the key's user the permission named in the evidence (e.g. ServiceInvoke on the Thing)",
-  },
-  'content-type-rejected': {
-    meaning: 'the server or a gateway rejected the request or response content type (403/406/415)',
-    action: 'check that a gateway does not rewrite Content-Type/Accept and that the service accepts JSON',
-  },
-  'proxy-auth': {
-    meaning:
-      'a proxy or gateway auth layer answered instead of the server (407, Proxy-Authenticate, login page)',
-    action:
-      'allow the Lambda through the proxy/gateway (or bypass it for this host); check Via in the evidence',
-  },
-  'cached-response': {
-    meaning: 'the answer came from a cache, not the server (Age, X-Cache HIT, Date that did not advance)',
-    action: 'disable caching for the service path on the CDN/proxy; the client already sends no-cache',
-  },
-  'clock-skew': {
-    meaning: "the server's Date differs from ours by more than the tolerance, so time-based checks disagree",
-    action:
-      'fix NTP/timezone on the server (see the clock-skew monitor); widen the tolerance only if justified',
-  },
-  'key-in-url': {
-    meaning: 'the key was (or would have been) sent in the URL, which ThingWorx rejects and logs expose',
-    action: 'remove the key from the configured URL/path; the client sends it only in the key header',
-  },
-  unknown: {
-    meaning: 'an access failure that matches no known cause',
-    action: 'read the status, headers and body snippet in the evidence; report a new cause if it recurs',
-  },
-});
-
-/** Response headers that can explain a denial; everything else is left out of logs. */
-const EVIDENCE_HEADERS = [
-  'date',
-  'age',
-  'via',
-  'x-cache',
-  'x-cache-status',
-  'cf-cache-status',
-  'proxy-authenticate',
-  'www-authenticate',
-  'content-type',
-  'location',
-  'server',
-  'retry-after',
-] as const;
+export { ACCESS_DENIED_CAUSES, type AccessDeniedCause, CAUSE_GUIDE } from './cause-guide.js';
+export { redact } from './evidence.js';
 
 const BODY_SNIPPET_CHARS = 300;
-const REDACTED = '[REDACTED]';
 /** A Date that did not move although our clock moved at least this much means a replayed answer. */
 export const FROZEN_DATE_MIN_ELAPSED_MS = 2_000;
 
@@ -178,7 +104,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       request: input.request,
       status: response?.status,
       headers: redactRecord(headers, keyUsed, currentKey),
-      bodySnippet: body === undefined ? undefined : snippet(body),
+      bodySnippet: body === undefined ? undefined : snippet(body, BODY_SNIPPET_CHARS),
       versionIdUsed: keyUsed.versionId,
       versionIdCurrent: currentKey?.versionId,
       keyName: keyUsed.keyName,
@@ -206,12 +132,6 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const text = body ?? '';
   const isHtml = /html/i.test(headers['content-type'] ?? '') || /^\s*<(!doctype|html)/i.test(text);
 
-  if (
-    /app(lication)?[ -]?key[^.]{0,60}\b(url|query)|\b(url|query)[^.]{0,60}app(lication)?[ -]?key/i.test(text)
-  ) {
-    return result('key-in-url', ['the server says the key must not be passed in the URL/query string']);
-  }
-
   const proxySignals = [
     status === 407 ? 'HTTP 407 Proxy Authentication Required' : undefined,
     headers['proxy-authenticate'] ? `Proxy-Authenticate: ${headers['proxy-authenticate']}` : undefined,
@@ -229,18 +149,15 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 
   const cacheSignals = [
     Number(headers.age) > 0 ? `Age: ${headers.age}` : undefined,
-    ...(['x-cache', 'x-cache-status', 'cf-cache-status'] as const).map((name) =>
+    ...CACHE_STATUS_HEADERS.map((name) =>
       /\bhit\b/i.test(headers[name] ?? '') ? `${name}: ${headers[name]}` : undefined,
     ),
     frozenDateSignal(serverDateMs, input),
   ].filter(isString);
   if (cacheSignals.length > 0) return result('cached-response', cacheSignals);
 
-  if (
-    status === 406 ||
-    status === 415 ||
-    (status === 403 && /content.?type|media.?type|csrf|xsrf/i.test(text))
-  ) {
+  // Not 406: ThingWorx answers 406 to a body that is not valid JSON, which no gateway or key explains.
+  if (status === 415 || (status === 403 && /content.?type|media.?type|csrf|xsrf/i.test(text))) {
     return result('content-type-rejected', [
       `HTTP ${status}${status === 403 ? ' mentioning the content type' : ''}`,
     ]);
@@ -279,6 +196,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     return result('clock-skew', skewSignals);
   }
 
+  // Detail a body may add; with the bare 401 ThingWorx sends, the 401 rule below decides.
   if (/expired/i.test(text)) return result('expired-key', ['the server says the key expired']);
 
   if (status === 403 && /not authori[sz]ed/i.test(text)) {
@@ -319,34 +237,6 @@ export function reportAccessDenied(
   metric.addMetric('AuthFailure', 'Count', 1);
 }
 
-/** Replaces every form of the key (raw, URL-encoded) in a text. */
-export function redact(text: string, ...keys: readonly (AppKey | undefined)[]): string {
-  let redacted = text;
-  for (const key of keys) {
-    if (!key) continue;
-    for (const form of new Set([key.appKey, encodeURIComponent(key.appKey)])) {
-      redacted = redacted.split(form).join(REDACTED);
-    }
-  }
-  return redacted;
-}
-
-function redactRecord(
-  record: Readonly<Record<string, string>>,
-  ...keys: readonly (AppKey | undefined)[]
-): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([name, value]) => [name, redact(value, ...keys)]));
-}
-
-function pickEvidenceHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const name of EVIDENCE_HEADERS) {
-    const value = headers[name];
-    if (value !== undefined) picked[name] = value;
-  }
-  return picked;
-}
-
 function frozenDateSignal(serverDateMs: number | undefined, input: DiagnosisInput): string | undefined {
   const previous = input.previousDate;
   if (!previous || serverDateMs === undefined || Number.isNaN(serverDateMs)) return undefined;
@@ -355,15 +245,6 @@ function frozenDateSignal(serverDateMs: number | undefined, input: DiagnosisInpu
     return `Date did not advance although ${Math.round(elapsedMs / 1000)} s passed here`;
   }
   return undefined;
-}
-
-/** Called on already-redacted text only: cutting first could leave a key prefix that no longer matches. */
-function snippet(text: string): string {
-  const collapsed = text
-    .slice(0, BODY_SNIPPET_CHARS * 4)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return collapsed.length > BODY_SNIPPET_CHARS ? `${collapsed.slice(0, BODY_SNIPPET_CHARS)}…` : collapsed;
 }
 
 function isString(value: string | undefined): value is string {

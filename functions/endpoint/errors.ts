@@ -42,6 +42,12 @@ export class EndpointHttpError extends SyncWardenError {
   }
 }
 
+/**
+ * An entity service found no such entity: a 404, or a 403 for an entity the server does not list
+ * (ThingWorx sometimes answers 403 instead of 404). `status` is the status actually answered.
+ */
+export class EntityNotFoundError extends EndpointHttpError {}
+
 /** A 2xx answer that is not the expected JSON (wrong content type, truncated or malformed body). */
 export class InvalidResponseError extends SyncWardenError {
   constructor(

@@ -122,7 +122,7 @@ async function createSecret({ deps, secrets, token, deadlineEpochMs }: StepConte
   const expiresAtMs = clock.nowMs() + settings.rotationIntervalMs + settings.expiryMarginMs;
   const { keyId, reused } = await deps.thingworx.keyServices(deadlineEpochMs).ensureKey({
     name: keyName,
-    userName: settings.keyUser,
+    user: settings.keyUser,
     expiresAtMs,
     ipAllowlist: settings.ipAllowlist,
   });

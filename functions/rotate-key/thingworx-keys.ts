@@ -1,17 +1,20 @@
 // ThingWorx application key services, called through the endpoint client with the admin key: create,
 // read the key id, check and set expiry, delete. Reads and SetExpirationDate (an absolute date: same
 // call, same result) retry transient failures; Create and Delete are sent once, and an ambiguous
-// outcome is settled by reading the key's state instead.
+// outcome is settled by reading the key's state instead. A missing key may be answered 403 instead of
+// 404; the key list (GET /Thingworx/ApplicationKeys) tells that apart from a denial, never a body text.
 import { AccessDeniedError } from '../endpoint/diagnose.js';
 import { EndpointHttpError } from '../endpoint/errors.js';
-import type { InfoTable } from '../endpoint/infotable.js';
+import { type InfoTable, parseInfoTable } from '../endpoint/infotable.js';
 import type { ThingWorxClient } from '../endpoint/thingworx-client.js';
 import { AdminKeyDeniedError, KeyServiceError } from './errors.js';
 
 export interface NewKeySpec {
   readonly name: string;
-  readonly userName: string;
+  /** The ThingWorx user the key acts as. */
+  readonly user: string;
   readonly expiresAtMs: number;
+  /** Client addresses allowed to use the key; empty means any. */
   readonly ipAllowlist: readonly string[];
 }
 
@@ -27,10 +30,15 @@ export interface KeyServices {
   delete(name: string): Promise<'deleted' | 'absent'>;
 }
 
-/** The client call the key services make: a `ThingWorxClient` whose key source holds the admin key. */
-export type EntityServiceCaller = Pick<ThingWorxClient, 'callEntityService'>;
+/** The client calls the key services make: a `ThingWorxClient` whose key source holds the admin key. */
+export type EntityServiceCaller = Pick<ThingWorxClient, 'callEntityService' | 'getJson'>;
 
 const ENTITY_SERVICES = '/Thingworx/Resources/EntityServices/Services';
+/**
+ * The ApplicationKeys entity collection: a GET lists its entities by `name` (PTC, ThingWorx REST Design:
+ * https://support.ptc.com/help/thingworx/platform/r9/en/ThingWorx/Help/REST_API/ThingWorxRESTDesign.html).
+ */
+const APPLICATION_KEYS = '/Thingworx/ApplicationKeys';
 
 type ResultRow = { readonly result?: unknown };
 
@@ -42,7 +50,7 @@ export class ThingWorxKeyServices implements KeyServices {
   ) {}
 
   async keyIdOf(name: string): Promise<string | undefined> {
-    const table = await this.call(keyServicePath(name, 'GetKeyID'), {}, { idempotent: true });
+    const table = await this.callOnKey(name, 'GetKeyID', {});
     if (table === undefined) return undefined;
     const keyId = table.rows[0]?.result;
     if (typeof keyId !== 'string' || keyId === '') {
@@ -55,11 +63,14 @@ export class ThingWorxKeyServices implements KeyServices {
     let reused = (await this.keyIdOf(spec.name)) !== undefined;
     if (!reused) {
       try {
+        // CreateApplicationKey's inputs are name, description, user, whitelist (comma-separated),
+        // clientName, projectName, tags and expirationDate; it answers nothing. From PTC's own type
+        // declarations: https://github.com/ptc-iot-sharing/ThingworxVSCodeProject/blob/6958a9da0c274cda37be359aec35d7a35fac47d4/static/base/Resources.d.ts#L2369-L2381
         await this.callOnce('CreateApplicationKey', {
           name: spec.name,
-          userName: spec.userName,
+          user: spec.user,
           expirationDate: spec.expiresAtMs,
-          ...(spec.ipAllowlist.length > 0 ? { ipWhitelist: spec.ipAllowlist.join(',') } : {}),
+          ...(spec.ipAllowlist.length > 0 ? { whitelist: spec.ipAllowlist.join(',') } : {}),
         });
       } catch (error) {
         // The create may have landed although its answer was lost (or a concurrent retry made it).
@@ -80,7 +91,7 @@ export class ThingWorxKeyServices implements KeyServices {
   }
 
   async expiryState(name: string): Promise<'live' | 'expired' | 'absent'> {
-    const table = await this.call(keyServicePath(name, 'IsExpired'), {}, { idempotent: true });
+    const table = await this.callOnKey(name, 'IsExpired', {});
     if (table === undefined) return 'absent';
     const result = table.rows[0]?.result;
     if (typeof result !== 'boolean') {
@@ -92,11 +103,7 @@ export class ThingWorxKeyServices implements KeyServices {
   }
 
   async setExpiration(name: string, expiresAtMs: number): Promise<'set' | 'absent'> {
-    const table = await this.call(
-      keyServicePath(name, 'SetExpirationDate'),
-      { expirationDate: expiresAtMs },
-      { idempotent: true },
-    );
+    const table = await this.callOnKey(name, 'SetExpirationDate', { expirationDate: expiresAtMs });
     return table === undefined ? 'absent' : 'set';
   }
 
@@ -118,38 +125,64 @@ export class ThingWorxKeyServices implements KeyServices {
     if (table === undefined) throw new KeyServiceError(`${service} is not available on this server`, 404);
   }
 
+  /** A service of one key (all idempotent); a key that is gone is `undefined`, whether answered 404 or 403. */
+  private callOnKey(
+    name: string,
+    service: 'GetKeyID' | 'IsExpired' | 'SetExpirationDate',
+    params: Readonly<Record<string, unknown>>,
+  ): Promise<InfoTable<ResultRow> | undefined> {
+    const path = `${APPLICATION_KEYS}/${encodeURIComponent(name)}/Services/${service}`;
+    return this.call(path, params, { idempotent: true, entityExists: () => this.isListed(name) });
+  }
+
+  /** Whether the server lists a key of that name: a positive answer, unlike a 403's text. */
+  private async isListed(name: string): Promise<boolean> {
+    const source = `GET ${APPLICATION_KEYS}`;
+    try {
+      const listing = parseInfoTable(await this.admin.getJson(APPLICATION_KEYS), source);
+      return listing.rows.some((row) => row.name === name);
+    } catch (error) {
+      throw this.explained(error, source);
+    }
+  }
+
   /** POSTs one service; 404 (no such key) is `undefined`, a refused admin key or an HTTP error throws with its cause. */
   private async call(
     path: string,
     params: Readonly<Record<string, unknown>>,
-    { idempotent }: { readonly idempotent: boolean },
+    options: { readonly idempotent: boolean; readonly entityExists?: () => Promise<boolean> },
   ): Promise<InfoTable<ResultRow> | undefined> {
     try {
       return await this.admin.callEntityService<ResultRow>(path, params, {
-        idempotent,
+        ...options,
         notFoundAsUndefined: true,
       });
     } catch (error) {
-      if (error instanceof AccessDeniedError && isAdminKeyRefusal(error)) {
-        const { evidence, diagnosis } = error;
-        const how = evidence.status === undefined ? 'not sent' : `HTTP ${evidence.status}`;
-        const said = evidence.bodySnippet ? `: ${evidence.bodySnippet}` : '';
-        throw new AdminKeyDeniedError(
-          `${evidence.request} refused the admin key from ${this.adminKeySource} (${how}, ${error.cause}${said}): ` +
-            `${diagnosis.meaning}. What to do: ${diagnosis.action}`,
-          evidence.status,
-          { cause: error },
-        );
-      }
-      if (error instanceof EndpointHttpError) {
-        throw new KeyServiceError(
-          `POST ${path} answered HTTP ${error.status}: ${error.bodySnippet ?? 'empty body'}`,
-          error.status,
-          { cause: error },
-        );
-      }
-      throw error;
+      throw this.explained(error, `POST ${path}`);
     }
+  }
+
+  /** A refused admin key or an HTTP error as the rotation's own error, naming the admin secret; others unchanged. */
+  private explained(error: unknown, request: string): unknown {
+    if (error instanceof AccessDeniedError && isAdminKeyRefusal(error)) {
+      const { evidence, diagnosis } = error;
+      const how = evidence.status === undefined ? 'not sent' : `HTTP ${evidence.status}`;
+      const said = evidence.bodySnippet ? `: ${evidence.bodySnippet}` : '';
+      return new AdminKeyDeniedError(
+        `${evidence.request} refused the admin key from ${this.adminKeySource} (${how}, ${error.cause}${said}): ` +
+          `${diagnosis.meaning}. What to do: ${diagnosis.action}`,
+        evidence.status,
+        { cause: error },
+      );
+    }
+    if (error instanceof EndpointHttpError) {
+      return new KeyServiceError(
+        `${request} answered HTTP ${error.status}: ${error.bodySnippet ?? 'empty body'}`,
+        error.status,
+        { cause: error },
+      );
+    }
+    return error;
   }
 }
 
@@ -157,8 +190,4 @@ export class ThingWorxKeyServices implements KeyServices {
 function isAdminKeyRefusal(error: AccessDeniedError): boolean {
   const { status } = error.evidence;
   return status === 401 || status === 403 || error.cause === 'expired-key';
-}
-
-function keyServicePath(name: string, service: string): string {
-  return `/Thingworx/ApplicationKeys/${encodeURIComponent(name)}/Services/${service}`;
 }

@@ -30,6 +30,11 @@ export type Fault =
    * ones replay it, Date frozen, with Age and X-Cache: HIT, without asking the server (or the key).
    */
   | { readonly kind: 'frozenDate' }
+  /**
+   * ThingWorx answers an unknown entity with 403 instead of 404 ("sometimes returned instead of a 404"),
+   * with the very body of a permission denial: a client cannot tell the two apart by the answer.
+   */
+  | { readonly kind: 'notFoundAsForbidden' }
   /** A proxy's own auth layer: 407 with Proxy-Authenticate and Via. */
   | { readonly kind: 'proxyAuth' }
   /** No answer at all until the client gives up or the simulator stops. */
@@ -209,6 +214,7 @@ const KINDS: readonly FaultKind[] = [
   'htmlLogin',
   'truncatedJson',
   'frozenDate',
+  'notFoundAsForbidden',
   'proxyAuth',
   'hang',
 ];

@@ -47,10 +47,20 @@ export const STREAM_ENTRY_FIELDS = fieldDefinitions([
   ['payload', 'STRING', 'Filler to size the rows'],
 ]);
 
+const STREAM_ENTRY_FIELD_NAMES = Object.keys(STREAM_ENTRY_FIELDS);
+
 export function streamEntriesTable(entries: readonly StreamEntry[]): InfoTable {
   return {
     dataShape: { fieldDefinitions: STREAM_ENTRY_FIELDS },
-    rows: entries.map(({ arrivedAtMs: _hidden, ...row }) => row),
+    // Exactly the data shape's fields: the simulator's own bookkeeping (arrival, replacement) is never served.
+    rows: entries.map((entry) =>
+      Object.fromEntries(
+        STREAM_ENTRY_FIELD_NAMES.filter((name) => name in entry).map((name) => [
+          name,
+          (entry as unknown as Record<string, unknown>)[name],
+        ]),
+      ),
+    ),
   };
 }
 
@@ -59,6 +69,19 @@ export function resultTable(baseType: BaseType, result: unknown): InfoTable {
   return {
     dataShape: { fieldDefinitions: fieldDefinitions([['result', baseType, 'result']]) },
     rows: [{ result }],
+  };
+}
+
+/** An entity collection's list (GET /Thingworx/<Collection>), as rows of `name` and `description`. */
+export function entityListTable(names: readonly string[]): InfoTable {
+  return {
+    dataShape: {
+      fieldDefinitions: fieldDefinitions([
+        ['name', 'STRING', 'Entity name', { isPrimaryKey: true }],
+        ['description', 'STRING', 'Entity description'],
+      ]),
+    },
+    rows: names.map((name) => ({ name, description: '' })),
   };
 }
 

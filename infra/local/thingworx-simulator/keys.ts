@@ -13,8 +13,11 @@ export interface ApplicationKeyInput {
   name?: string;
   /** The secret value clients send in the `appKey` header. @default a UUID from the seeded PRNG */
   keyId?: string;
-  /** @default 'Administrator' */
-  user?: string;
+  /**
+   * @default 'Administrator'. `null`: no user reference, as CreateApplicationKey without `user` makes; such a
+   * key authenticates nothing (refusal 'no-user').
+   */
+  user?: string | null;
   /** Epoch ms on the server clock. @default creation + 24 h */
   expiresAtMs?: number;
   /** Addresses allowed to use the key; empty means any. */
@@ -24,7 +27,8 @@ export interface ApplicationKeyInput {
 /** What `keys.list()` shows: everything but the key value itself. */
 export interface ApplicationKeyInfo {
   readonly name: string;
-  readonly user: string;
+  /** Null for a key created without a user reference. */
+  readonly user: string | null;
   readonly createdAtMs: number;
   readonly expiresAtMs: number;
   readonly revoked: boolean;
@@ -32,7 +36,7 @@ export interface ApplicationKeyInfo {
   readonly ipWhitelist: readonly string[];
 }
 
-export type AuthFailureReason = 'missing' | 'unknown' | 'revoked' | 'expired' | 'ip-not-allowed';
+export type AuthFailureReason = 'missing' | 'unknown' | 'revoked' | 'expired' | 'ip-not-allowed' | 'no-user';
 export type AuthResult =
   | { readonly ok: true; readonly name: string; readonly user: string }
   | { readonly ok: false; readonly reason: AuthFailureReason };
@@ -40,7 +44,7 @@ export type AuthResult =
 interface StoredKey {
   name: string;
   keyId: string;
-  user: string;
+  user: string | null;
   createdAtMs: number;
   expiresAtMs: number;
   revoked: boolean;
@@ -70,7 +74,7 @@ export class KeyRegistry {
     this.byName.set(name, {
       name,
       keyId,
-      user: input.user ?? ADMINISTRATOR,
+      user: input.user === undefined ? ADMINISTRATOR : input.user,
       createdAtMs,
       expiresAtMs,
       revoked: false,
@@ -127,6 +131,15 @@ export class KeyRegistry {
     return user === ADMINISTRATOR || granted?.has(service) === true || granted?.has('*') === true;
   }
 
+  /**
+   * Whether `user` may list the ApplicationKeys collection (design-time Read in ThingWorx): the
+   * Administrator unless denied '*', and any user granted '*'.
+   */
+  mayListKeys(user: string): boolean {
+    if (this.denials.get(user)?.has('*')) return false;
+    return user === ADMINISTRATOR || this.grants.get(user)?.has('*') === true;
+  }
+
   list(): ApplicationKeyInfo[] {
     const nowMs = this.clock.nowMs();
     return [...this.byName.values()].map((key) => ({
@@ -149,6 +162,7 @@ export class KeyRegistry {
     if (key.ipWhitelist.length > 0 && !key.ipWhitelist.includes(normaliseAddress(remoteAddress))) {
       return { ok: false, reason: 'ip-not-allowed' };
     }
+    if (key.user === null) return { ok: false, reason: 'no-user' };
     return { ok: true, name: key.name, user: key.user };
   }
 

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   readonly body: unknown;
   /** Whether an appKey header was sent (its value is never kept). */
   readonly hadAppKeyHeader: boolean;
+  /** Whether `X-XSRF-TOKEN: TWX-XSRF-TOKEN-VALUE` was sent, as PTC's own clients do. */
+  readonly hadXsrfToken: boolean;
   /** Which backend of the pool answered (0 without a pool). */
   readonly backend: number;
   /** Local `Date.now()` when the request arrived. */
@@ -53,7 +55,7 @@ export class RequestLog {
   private seq = 0;
 
   start(
-    init: Pick<RecordedRequest, 'method' | 'path' | 'backend' | 'hadAppKeyHeader'> & {
+    init: Pick<RecordedRequest, 'method' | 'path' | 'backend' | 'hadAppKeyHeader' | 'hadXsrfToken'> & {
       search: URLSearchParams;
     },
   ) {
@@ -65,6 +67,7 @@ export class RequestLog {
       query: redactQuery(init.search),
       body: undefined,
       hadAppKeyHeader: init.hadAppKeyHeader,
+      hadXsrfToken: init.hadXsrfToken,
       backend: init.backend,
       receivedAtMs: Date.now(),
       status: undefined,

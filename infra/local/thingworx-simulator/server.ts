@@ -15,6 +15,8 @@ import {
 } from './thingworx-api.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** The fixed token PTC's content-type filter looks for on multipart uploads (and PTC's clients always send). */
+const XSRF_TOKEN_VALUE = 'TWX-XSRF-TOKEN-VALUE';
 
 export interface HandlerDeps {
   readonly api: ApiContext;
@@ -54,6 +56,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     search: url.searchParams,
     backend: clock.takeBackend(),
     hadAppKeyHeader: appKey !== undefined,
+    hadXsrfToken: headerValue(req.headers['x-xsrf-token']) === XSRF_TOKEN_VALUE,
   });
   const send = (response: FrontResponse, extra: Record<string, string> = {}, dateMs?: number) =>
     write(res, method, record, response, {
@@ -124,6 +127,14 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   record.service = reply.service;
 
   let response: FrontResponse = reply;
+  if (reply.missingEntity !== undefined && faults.take(['notFoundAsForbidden'], path)) {
+    record.faults.push('notFoundAsForbidden');
+    response = {
+      status: 403,
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      body: `${NOT_AUTHORIZED_MESSAGE} on ${reply.service} in ${reply.missingEntity}`,
+    };
+  }
   if (reply.status < 300 && reply.keyName !== undefined) {
     const flap = faults.take(['authFlap'], path);
     if (flap) {

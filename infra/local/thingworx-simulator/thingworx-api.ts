@@ -1,18 +1,33 @@
 // The ThingWorx behaviour itself, as a pure function from a request to a reply (no I/O, no
-// faults): URL-key refusal, appKey authentication, the content-type filter, method checks,
-// service permissions, the stream query service and the application key services.
+// faults): URL-key refusal, appKey authentication, the content-type filter, method checks, entity
+// lookup, service permissions, the stream query service and the application key services.
+// Sources for each answer are in index.ts's header ("HTTP behaviour").
 
-import { EMPTY_TABLE, type InfoTable, infoTableHtml, resultTable, streamEntriesTable } from './infotable.js';
+import {
+  EMPTY_TABLE,
+  entityListTable,
+  type InfoTable,
+  infoTableHtml,
+  resultTable,
+  streamEntriesTable,
+} from './infotable.js';
 import type { AuthFailureReason, KeyRegistry } from './keys.js';
 import { parseQueryFilter, type StreamStore, toEpochMs } from './stream.js';
 
 export const STREAM_QUERY_SERVICE = 'QueryStreamEntriesWithData';
 /** The default page size of ThingWorx's stream query services. */
 export const DEFAULT_MAX_ITEMS = 500;
+/**
+ * What ThingWorx writes to ThingworxStorage/logs/SecurityLog.log for a key in the URL. The answer itself
+ * is a bare 401 (PTC article CS264349), so the simulator records the refusal and sends no text.
+ */
 export const URL_KEY_MESSAGE = 'ApplicationKey Is Not Allowed As A URL Parameter';
 export const NOT_AUTHORIZED_MESSAGE = 'Not authorized for ServiceInvoke';
-/** One body for every 401, so a client cannot (and need not) tell unknown, revoked and expired apart by text. */
-export const UNAUTHORIZED_MESSAGE = 'Authentication failed';
+/**
+ * The body of every 401: empty. ThingWorx documents no 401 body, so the simulator sends the least a
+ * server may send and no client can come to depend on a text.
+ */
+export const UNAUTHORIZED_MESSAGE = '';
 
 export interface ApiRequest {
   readonly method: string;
@@ -27,7 +42,14 @@ export interface ApiRequest {
 }
 
 /** Why a request was refused, for the request log (not part of any response). */
-export type RefusalCause = AuthFailureReason | 'url-parameter' | 'not-permitted' | 'content-type';
+export type RefusalCause =
+  | AuthFailureReason
+  | 'url-parameter'
+  | 'not-permitted'
+  | 'content-type'
+  | 'no-content-type'
+  | 'invalid-json'
+  | 'entity-not-found';
 
 export interface ApiReply {
   readonly status: number;
@@ -37,6 +59,8 @@ export interface ApiReply {
   readonly keyName?: string;
   readonly refusal?: RefusalCause;
   readonly service?: string;
+  /** The entity a service path named that does not exist (the `notFoundAsForbidden` fault answers 403 instead). */
+  readonly missingEntity?: string;
 }
 
 export interface ApiContext {
@@ -46,15 +70,38 @@ export interface ApiContext {
 }
 
 const SERVICE_PATH = /^\/Thingworx\/([^/]+)\/([^/]+)\/Services\/([^/]+)\/?$/;
+const APPLICATION_KEYS_COLLECTION = /^\/Thingworx\/ApplicationKeys\/?$/;
 const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
+
+/**
+ * The inputs of the key services, from PTC's own type declarations of EntityServices and ApplicationKey
+ * (ptc-iot-sharing/ThingworxVSCodeProject static/base/Resources.d.ts and DefaultEntities.d.ts @6958a9d).
+ */
+const KEY_SERVICE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  CreateApplicationKey: [
+    'name',
+    'description',
+    'user',
+    'whitelist',
+    'clientName',
+    'projectName',
+    'tags',
+    'expirationDate',
+  ],
+  DeleteApplicationKey: ['name'],
+  GetKeyID: [],
+  IsExpired: [],
+  SetExpirationDate: ['expirationDate'],
+};
 
 /** A service failed while running: ThingWorx answers 500 with "Unable to Invoke Service ...". */
 class ServiceError extends Error {}
 
 export function handleApiRequest(ctx: ApiContext, req: ApiRequest): ApiReply {
-  // ThingWorx 8+ refuses a key in the query string outright, whatever else the request says.
+  // ThingWorx 8+ refuses a key in the query string outright, whatever else the request says, with a bare
+  // 401; the reason goes only to its security log.
   if ([...req.query.keys()].some((name) => name.toLowerCase() === 'appkey')) {
-    return { ...text(401, URL_KEY_MESSAGE), refusal: 'url-parameter' };
+    return { ...text(401, UNAUTHORIZED_MESSAGE), refusal: 'url-parameter' };
   }
   if (req.pathname !== '/Thingworx' && !req.pathname.startsWith('/Thingworx/')) return text(404, 'Not Found');
 
@@ -63,15 +110,7 @@ export function handleApiRequest(ctx: ApiContext, req: ApiRequest): ApiReply {
   const keyName = auth.name;
 
   const route = SERVICE_PATH.exec(req.pathname);
-  if (!route) {
-    if ((req.method === 'GET' || req.method === 'HEAD') && /^\/Thingworx\/?$/.test(req.pathname)) {
-      return {
-        ...html(200, '<html><head><title>ThingWorx</title></head><body>ThingWorx</body></html>'),
-        keyName,
-      };
-    }
-    return { ...text(404, 'Not Found'), keyName };
-  }
+  if (!route) return { ...entityCollectionReply(ctx, req, auth.user), keyName };
   const [, collection, entity, service] = route.map((part) => safeDecode(part)) as [
     string,
     string,
@@ -88,19 +127,32 @@ export function handleApiRequest(ctx: ApiContext, req: ApiRequest): ApiReply {
       service,
     };
   }
+  // A service POST without any Content-Type fails inside ThingWorx with 500, even without a body.
+  if (req.contentType === undefined) {
+    return { ...text(500, ''), keyName, service, refusal: 'no-content-type' };
+  }
   // ThingWorx's CSRF defence is a strict content-type filter on POST. It also lets XML through; the
   // simulator speaks JSON only, so everything but JSON is refused here.
   if (!isJson(req.contentType)) {
     return {
-      ...text(403, `Content-Type ${req.contentType ?? '(none)'} is not allowed`),
+      ...text(403, `Content-Type ${req.contentType} is not allowed`),
       keyName,
       service,
       refusal: 'content-type',
     };
   }
 
-  const handler = resolveService(ctx, collection, entity, service);
-  if (!handler) return { ...text(404, `Service ${service} on ${entity} not found`), keyName, service };
+  const found = resolveService(ctx, collection, entity, service);
+  if (found === 'entity-not-found') {
+    return {
+      ...text(404, `Entity Not Found : [${entity}]`),
+      keyName,
+      service,
+      refusal: 'entity-not-found',
+      missingEntity: entity,
+    };
+  }
+  if (!found) return { ...text(404, `Service ${service} on ${entity} not found`), keyName, service };
   if (!ctx.keys.mayInvoke(auth.user, service)) {
     return {
       ...text(403, `${NOT_AUTHORIZED_MESSAGE} on ${service} in ${entity}`),
@@ -117,11 +169,16 @@ export function handleApiRequest(ctx: ApiContext, req: ApiRequest): ApiReply {
       throw new Error('not an object');
     params = parsed as Record<string, unknown>;
   } catch {
-    return { ...text(400, 'The request body is not a JSON object'), keyName, service };
+    return {
+      ...text(406, 'The request body is not a JSON object'),
+      keyName,
+      service,
+      refusal: 'invalid-json',
+    };
   }
 
   try {
-    const table = handler(params, auth.user);
+    const table = found(params);
     return { ...infoTableReply(table, req.accept), keyName, service };
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
@@ -133,42 +190,81 @@ export function handleApiRequest(ctx: ApiContext, req: ApiRequest): ApiReply {
   }
 }
 
-type ServiceHandler = (params: Record<string, unknown>, callerUser: string) => InfoTable;
+type ServiceHandler = (params: Record<string, unknown>) => InfoTable;
+
+/** A path outside services: the /Thingworx page, or the ApplicationKeys collection's list of entities. */
+function entityCollectionReply(
+  ctx: ApiContext,
+  req: ApiRequest,
+  user: string,
+): Pick<ApiReply, 'status' | 'headers' | 'body' | 'refusal'> {
+  const readsPage = req.method === 'GET' || req.method === 'HEAD';
+  if (readsPage && /^\/Thingworx\/?$/.test(req.pathname)) {
+    return html(200, '<html><head><title>ThingWorx</title></head><body>ThingWorx</body></html>');
+  }
+  if (readsPage && APPLICATION_KEYS_COLLECTION.test(req.pathname)) {
+    if (!ctx.keys.mayListKeys(user)) {
+      return { ...text(403, 'Not authorized for Read on ApplicationKeys'), refusal: 'not-permitted' };
+    }
+    return infoTableReply(entityListTable(ctx.keys.list().map((key) => key.name)), req.accept);
+  }
+  return text(404, 'Not Found');
+}
 
 function resolveService(
   ctx: ApiContext,
   collection: string,
   entity: string,
   service: string,
-): ServiceHandler | undefined {
-  if (collection === 'Things' && entity === ctx.thing && service === STREAM_QUERY_SERVICE) {
-    return (params) => queryStream(ctx, params);
+): ServiceHandler | 'entity-not-found' | undefined {
+  if (collection === 'Things') {
+    if (entity !== ctx.thing) return 'entity-not-found';
+    return service === STREAM_QUERY_SERVICE ? (params) => queryStream(ctx, params) : undefined;
   }
-  if (collection === 'Resources' && entity === 'EntityServices') {
-    if (service === 'CreateApplicationKey') return (params, caller) => createKey(ctx, params, caller);
+  if (collection === 'Resources') {
+    if (entity !== 'EntityServices') return 'entity-not-found';
+    if (service === 'CreateApplicationKey') return keyService(service, (params) => createKey(ctx, params));
     if (service === 'DeleteApplicationKey') {
-      return (params) => {
+      return keyService(service, (params) => {
         const name = requiredString(params, 'name');
         if (!ctx.keys.remove(name)) throw new ServiceError(`Application key [${name}] not found`);
         return EMPTY_TABLE;
-      };
+      });
     }
     return undefined;
   }
-  if (collection === 'ApplicationKeys' && ctx.keys.has(entity)) {
-    switch (service) {
-      case 'GetKeyID':
-        return () => resultTable('STRING', ctx.keys.keyIdOf(entity));
-      case 'IsExpired':
-        return () => resultTable('BOOLEAN', ctx.keys.isExpired(entity));
-      case 'SetExpirationDate':
-        return (params) => {
-          ctx.keys.setExpiration(entity, requiredDate(params, 'expirationDate'));
-          return EMPTY_TABLE;
-        };
-    }
+  if (collection !== 'ApplicationKeys' || !ctx.keys.has(entity)) return 'entity-not-found';
+  switch (service) {
+    case 'GetKeyID':
+      return keyService(service, () => resultTable('STRING', ctx.keys.keyIdOf(entity)));
+    case 'IsExpired':
+      return keyService(service, () => resultTable('BOOLEAN', ctx.keys.isExpired(entity)));
+    case 'SetExpirationDate':
+      return keyService(service, (params) => {
+        ctx.keys.setExpiration(entity, requiredDate(params, 'expirationDate'));
+        return EMPTY_TABLE;
+      });
   }
   return undefined;
+}
+
+/**
+ * A key service that takes only its documented inputs. What ThingWorx does with an input a service does
+ * not declare is not documented; a real server most likely ignores it (a key made without its user or
+ * allowlist), so the simulator refuses it loudly and a client bug fails its tests instead.
+ */
+function keyService(service: string, run: ServiceHandler): ServiceHandler {
+  const accepted = KEY_SERVICE_PARAMETERS[service] ?? [];
+  return (params) => {
+    const unknown = Object.keys(params).filter((name) => !accepted.includes(name));
+    if (unknown.length > 0) {
+      throw new ServiceError(
+        `${service} has no input ${unknown.map((name) => `[${name}]`).join(', ')}; ` +
+          `its inputs are ${accepted.length > 0 ? accepted.join(', ') : 'none'}`,
+      );
+    }
+    return run(params);
+  };
 }
 
 function queryStream(ctx: ApiContext, params: Record<string, unknown>): InfoTable {
@@ -190,26 +286,24 @@ function queryStream(ctx: ApiContext, params: Record<string, unknown>): InfoTabl
   return streamEntriesTable(entries);
 }
 
-function createKey(ctx: ApiContext, params: Record<string, unknown>, callerUser: string): InfoTable {
+function createKey(ctx: ApiContext, params: Record<string, unknown>): InfoTable {
   const name = requiredString(params, 'name');
   if (ctx.keys.has(name)) throw new ServiceError(`Application key [${name}] already exists`);
-  const user = params.userName ?? params.user ?? callerUser;
-  if (typeof user !== 'string' || user === '') throw new ServiceError('userName must be a user name');
+  // No `user`: the key has no user reference (it authenticates nothing), never the caller's identity.
+  const user = optionalString(params, 'user') ?? null;
   const expiresAtMs = optionalDate(params, 'expirationDate');
-  const whitelist = params.ipWhitelist;
+  const whitelist = optionalString(params, 'whitelist');
   ctx.keys.add({
     name,
     user,
     ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
     ipWhitelist:
-      typeof whitelist === 'string'
-        ? whitelist
+      whitelist === undefined
+        ? []
+        : whitelist
             .split(',')
             .map((ip) => ip.trim())
-            .filter(Boolean)
-        : Array.isArray(whitelist)
-          ? whitelist.map(String)
-          : [],
+            .filter(Boolean),
   });
   return EMPTY_TABLE;
 }
@@ -256,8 +350,16 @@ function requiredDate(params: Record<string, unknown>, name: string): number {
 }
 
 function requiredString(params: Record<string, unknown>, name: string): string {
+  const value = optionalString(params, name);
+  if (value === undefined || value === '') throw new ServiceError(`${name} is required`);
+  return value;
+}
+
+/** A STRING input: absent (or null) is undefined; any other type is an error, as ThingWorx's type check is. */
+function optionalString(params: Record<string, unknown>, name: string): string | undefined {
   const value = params[name];
-  if (typeof value !== 'string' || value === '') throw new ServiceError(`${name} is required`);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ServiceError(`${name} must be a STRING, got ${typeof value}`);
   return value;
 }
 

@@ -2,6 +2,7 @@
 // and classified by the client, with the key absent from every byte of output.
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../../functions/endpoint/diagnose.js';
+import { EndpointHttpError } from '../../../functions/endpoint/errors.js';
 import { nodeHttpTransport } from '../../../functions/endpoint/http-request.js';
 import { everythingAbout } from '../../support/capture-logs.js';
 import { authFailures, clientFor, endpointFixture, QUERY } from './harness.js';
@@ -151,7 +152,7 @@ describe('Access Denied causes against the simulator', () => {
     expect(fx.sim.requests.count()).toBe(0);
   });
 
-  it('classifies the server refusing a key moved into the URL by a rewriting layer as key-in-url', async () => {
+  it("reads ThingWorx's bare 401 to a key moved into the URL by a rewriting layer as invalid-key, naming that reason", async () => {
     const key = newKey();
     const leaking = clientFor(
       fx.sim,
@@ -167,8 +168,60 @@ describe('Access Denied causes against the simulator', () => {
 
     const error = await denial(leaking.client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY));
 
-    expect(error.cause).toBe('key-in-url');
-    expect(error.evidence.bodySnippet).toBe('ApplicationKey Is Not Allowed As A URL Parameter');
+    // The server's answer cannot say it (the reason goes only to SecurityLog.log); the action does.
+    expect(error.cause).toBe('invalid-key');
+    expect(error.evidence).toMatchObject({ status: 401, bodySnippet: '' });
+    expect(error.diagnosis.action).toMatch(/ApplicationKey Is Not Allowed As A URL Parameter/);
+    expect(fx.sim.requests.list().at(-1)?.refusal).toBe('url-parameter');
+  });
+
+  it('fails a body spoiled on the way (406) with its meaning, not as an Access Denied', async () => {
+    newKey();
+    const spoiling = clientFor(
+      fx.sim,
+      {},
+      { transport: (request) => nodeHttpTransport({ ...request, body: '{"maxItems": ' }) },
+    );
+
+    const error = await spoiling.client
+      .callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EndpointHttpError);
+    expect((error as EndpointHttpError).status).toBe(406);
+    expect((error as Error).message).toMatch(/not valid JSON/);
+    expect(authFailures(fx.capture.output).counted).toEqual([]);
+  });
+
+  it('survives a gateway that strips Content-Type (ThingWorx answers 500): retried, then failed with the status', async () => {
+    newKey();
+    const stripping = clientFor(
+      fx.sim,
+      { retry: { maxAttempts: 2 } },
+      {
+        transport: ({ headers: { 'Content-Type': _dropped, ...headers }, ...request }) =>
+          nodeHttpTransport({ ...request, headers }),
+      },
+    );
+
+    const error = await stripping.client
+      .callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EndpointHttpError);
+    expect((error as Error).message).toMatch(/answered 500 after 2 attempts/);
+    expect(fx.sim.requests.list().map((r) => r.refusal)).toEqual(['no-content-type', 'no-content-type']);
+    expect(authFailures(fx.capture.output).counted).toEqual([]);
+  });
+
+  it('sends X-XSRF-TOKEN: TWX-XSRF-TOKEN-VALUE on every request, as PTC clients do', async () => {
+    newKey();
+    const { client } = clientFor(fx.sim);
+    await client.callService(fx.sim.thing, 'QueryStreamEntriesWithData', QUERY);
+    await client.getJson('/Thingworx/ApplicationKeys');
+    await client.probe({ thing: fx.sim.thing, service: 'QueryStreamEntriesWithData' });
+
+    expect(fx.sim.requests.list().map((r) => r.hadXsrfToken)).toEqual([true, true, true]);
   });
 
   it('notes that a key refused intermittently was accepted earlier in the run', async () => {

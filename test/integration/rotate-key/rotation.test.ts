@@ -2,7 +2,7 @@
 // Manager's version stages held by the in-memory fake: what each step leaves behind, that every step
 // can be retried after it succeeded, and that the event is checked against the secret first.
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RotationEventError } from '../../../functions/rotate-key/errors.js';
 import { ROTATION_STEPS } from '../../../functions/rotate-key/rotation-event.js';
 import { captureOutput, everythingAbout } from '../../support/capture-logs.js';
@@ -13,19 +13,11 @@ import {
   liveKeyNames,
   OLD_KEY_GRACE_MS,
   type RotationHarness,
-  startRotationHarness,
+  rotationHarnessPerTest,
 } from './support.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const harnesses: RotationHarness[] = [];
-async function harness(options?: Parameters<typeof startRotationHarness>[0]) {
-  const h = await startRotationHarness(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
+const harness = rotationHarnessPerTest();
 
 const createRequests = (h: RotationHarness) => h.sim.requests.count({ service: 'CreateApplicationKey' });
 

@@ -2,6 +2,7 @@
 // calls) against the ThingWorx simulator and the in-memory Secrets Manager. Tests drive the four steps
 // as Secrets Manager does: RotateSecret stages the token AWSPENDING, then each step is invoked in order.
 import { randomUUID } from 'node:crypto';
+import { afterEach } from 'vitest';
 import { createRotationDependencies } from '../../../functions/rotate-key/dependencies.js';
 import { loadRotationConfig, type RotationConfig } from '../../../functions/rotate-key/rotation-config.js';
 import { ROTATION_STEPS, type RotationStep } from '../../../functions/rotate-key/rotation-event.js';
@@ -129,4 +130,19 @@ export function liveKeyNames(sim: ThingWorxSimulator): string[] {
 /** Fails the test if any key value appears in `text`. */
 export function leakedKeys(text: string, keyValues: readonly string[]): string[] {
   return keyValues.filter((value) => text.includes(value));
+}
+
+/** Registers an afterEach that closes every harness a test started; returns the starter to use in tests. */
+export function rotationHarnessPerTest(): (
+  options?: Parameters<typeof startRotationHarness>[0],
+) => Promise<RotationHarness> {
+  const started: RotationHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((h) => h.close()));
+  });
+  return async (options) => {
+    const h = await startRotationHarness(options);
+    started.push(h);
+    return h;
+  };
 }

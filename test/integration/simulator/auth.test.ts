@@ -4,10 +4,8 @@ import {
   type InfoTable,
   startThingWorxSimulator,
   type ThingWorxSimulator,
-  UNAUTHORIZED_MESSAGE,
-  URL_KEY_MESSAGE,
 } from '../../../infra/local/thingworx-simulator/index.js';
-import { call, rawRequest } from './client.js';
+import { call, rawRequest, rowsOf } from './client.js';
 
 describe('ThingWorx simulator: authentication and refusals', () => {
   let sim: ThingWorxSimulator;
@@ -30,11 +28,11 @@ describe('ThingWorx simulator: authentication and refusals', () => {
     expect(((await response.json()) as InfoTable).rows).toHaveLength(5);
   });
 
-  it('refuses a request without an appKey header with 401', async () => {
+  it('refuses a request without an appKey header with a bare 401 (ThingWorx documents no 401 body)', async () => {
     const response = await call(sim.queryUrl, { body: query });
 
     expect(response.status).toBe(401);
-    expect(await response.text()).toBe(UNAUTHORIZED_MESSAGE);
+    expect(await response.text()).toBe('');
     expect(sim.requests.list().at(-1)?.refusal).toBe('missing');
   });
 
@@ -82,13 +80,13 @@ describe('ThingWorx simulator: authentication and refusals', () => {
     expect((await call(sim.queryUrl, { appKey: keyId, body: query })).status).toBe(401);
   });
 
-  it('refuses a key in the URL with 401 "ApplicationKey Is Not Allowed As A URL Parameter", even with a valid header', async () => {
+  it('refuses a key in the URL with a bare 401, even with a valid header (the reason goes only to the security log)', async () => {
     const { keyId } = sim.keys.add({ name: 'in-url' });
 
     const response = await call(`${sim.queryUrl}?appKey=${keyId}`, { appKey: keyId, body: query });
 
     expect(response.status).toBe(401);
-    expect(await response.text()).toBe(URL_KEY_MESSAGE);
+    expect(await response.text()).toBe('');
     const recorded = sim.requests.list().at(-1);
     expect(recorded?.refusal).toBe('url-parameter');
     expect(recorded?.query).toEqual({ appKey: '[redacted]' });
@@ -124,14 +122,28 @@ describe('ThingWorx simulator: authentication and refusals', () => {
       contentType: 'application/x-www-form-urlencoded',
       body: 'maxItems=5',
     });
-    const none = await call(sim.queryUrl, { appKey: keyId, contentType: null, body: '{}' });
     const withCharset = await call(sim.queryUrl, {
       appKey: keyId,
       contentType: 'application/json; charset=utf-8',
       body: query,
     });
 
-    expect([form.status, none.status, withCharset.status]).toEqual([403, 403, 200]);
+    expect([form.status, withCharset.status]).toEqual([403, 200]);
+  });
+
+  it('fails a service POST without any Content-Type with 500, body or not', async () => {
+    const { keyId } = sim.keys.add({ name: 'typeless-poster' });
+
+    // node:http, since fetch adds text/plain to a string body that has no Content-Type.
+    const withBody = await rawRequest(sim.queryUrl, {
+      method: 'POST',
+      headers: { appKey: keyId },
+      body: '{}',
+    });
+    const withoutBody = await rawRequest(sim.queryUrl, { method: 'POST', headers: { appKey: keyId } });
+
+    expect([withBody.status, withoutBody.status]).toEqual([500, 500]);
+    expect(sim.requests.list().at(-1)?.refusal).toBe('no-content-type');
   });
 
   it('refuses GET and HEAD on a service path with 405 and Allow: POST', async () => {
@@ -166,15 +178,47 @@ describe('ThingWorx simulator: authentication and refusals', () => {
     const outside = await call(`${sim.baseUrl}/elsewhere`, { method: 'GET' });
 
     expect([thing.status, service.status, outside.status]).toEqual([404, 404, 404]);
+    expect(await thing.text()).toBe('Entity Not Found : [Nope]');
   });
 
-  it('answers 400 to a body that is not a JSON object, and 500 to an unusable input', async () => {
+  it('answers an unknown entity with 403 and the body of a permission denial under notFoundAsForbidden', async () => {
+    const { keyId } = sim.keys.add({ name: 'explorer-403' });
+    sim.faults.set({ kind: 'notFoundAsForbidden' });
+    try {
+      const missing = await call(`${sim.baseUrl}/Thingworx/ApplicationKeys/never-was/Services/GetKeyID`, {
+        appKey: keyId,
+      });
+      const existing = await call(`${sim.baseUrl}/Thingworx/ApplicationKeys/explorer-403/Services/GetKeyID`, {
+        appKey: keyId,
+      });
+
+      expect([missing.status, existing.status]).toEqual([403, 200]);
+      expect(await missing.text()).toBe('Not authorized for ServiceInvoke on GetKeyID in never-was');
+      expect(sim.requests.list().at(-2)?.faults).toEqual(['notFoundAsForbidden']);
+    } finally {
+      sim.faults.clear();
+    }
+  });
+
+  it('lists the ApplicationKeys collection by name for a user that may read it', async () => {
+    const admin = sim.keys.add({ name: 'lister' });
+    const reader = sim.keys.add({ name: 'not-a-lister', user: 'reader' });
+    const url = `${sim.baseUrl}/Thingworx/ApplicationKeys`;
+
+    const listed = await rowsOf<{ name: string }>(await call(url, { appKey: admin.keyId, method: 'GET' }));
+    const refused = await call(url, { appKey: reader.keyId, method: 'GET' });
+
+    expect(listed.map((row) => row.name)).toEqual(expect.arrayContaining(['lister', 'not-a-lister']));
+    expect(refused.status).toBe(403);
+  });
+
+  it('answers 406 to a body that is not valid JSON, and 500 to an unusable input', async () => {
     const { keyId } = sim.keys.add({ name: 'sloppy' });
 
     const broken = await call(sim.queryUrl, { appKey: keyId, body: '{"maxItems": ' });
     const badDate = await call(sim.queryUrl, { appKey: keyId, body: { startDate: 'yesterday-ish' } });
 
-    expect(broken.status).toBe(400);
+    expect(broken.status).toBe(406);
     expect(badDate.status).toBe(500);
     expect(await badDate.text()).toMatch(
       /^Unable to Invoke Service QueryStreamEntriesWithData on SensorStream/,
@@ -218,5 +262,20 @@ describe('ThingWorx simulator: authentication and refusals', () => {
 
     expect(recorded).not.toContain(keyId);
     expect(sim.requests.list().at(-3)).toMatchObject({ hadAppKeyHeader: true, keyName: 'secretive' });
+  });
+
+  it('records whether a request carried X-XSRF-TOKEN: TWX-XSRF-TOKEN-VALUE', async () => {
+    const { keyId } = sim.keys.add({ name: 'xsrf' });
+    await rawRequest(`${sim.baseUrl}/Thingworx/`, {
+      headers: { appKey: keyId, 'X-XSRF-TOKEN': 'TWX-XSRF-TOKEN-VALUE' },
+    });
+    await rawRequest(`${sim.baseUrl}/Thingworx/`, { headers: { appKey: keyId } });
+
+    expect(
+      sim.requests
+        .list()
+        .slice(-2)
+        .map((r) => r.hadXsrfToken),
+    ).toEqual([true, false]);
   });
 });

@@ -1,5 +1,5 @@
-// The application key services used for rotation, over real HTTP: create, read the key id,
-// check and set expiry (24 h by default, on the server clock), delete.
+// The application key services used for rotation, over real HTTP: create (documented inputs only),
+// read the key id, check and set expiry (24 h by default, on the server clock), delete.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_KEY_LIFETIME_MS,
@@ -30,7 +30,7 @@ describe('ThingWorx simulator: application key services', () => {
   });
 
   it('creates a key, reads its id with GetKeyID, and the new key works', async () => {
-    const created = await invoke(servicePath.createKey, { name: 'rotated-1', userName: 'syncUser' });
+    const created = await invoke(servicePath.createKey, { name: 'rotated-1', user: 'syncUser' });
     expect(created.status).toBe(200);
     expect(await created.json()).toEqual({ dataShape: { fieldDefinitions: {} }, rows: [] });
 
@@ -69,10 +69,10 @@ describe('ThingWorx simulator: application key services', () => {
 
   it('honours an expirationDate given at creation, as epoch ms or ISO-8601', async () => {
     const inAWeek = Math.floor(sim.clock.nowMs()) + 7 * 24 * 3_600_000;
-    await invoke(servicePath.createKey, { name: 'weekly', userName: 'syncUser', expirationDate: inAWeek });
+    await invoke(servicePath.createKey, { name: 'weekly', user: 'syncUser', expirationDate: inAWeek });
     await invoke(servicePath.createKey, {
       name: 'weekly-iso',
-      userName: 'syncUser',
+      user: 'syncUser',
       expirationDate: new Date(inAWeek).toISOString(),
     });
 
@@ -84,7 +84,7 @@ describe('ThingWorx simulator: application key services', () => {
   });
 
   it('reports IsExpired after SetExpirationDate moves expiry into the past, and refuses the key', async () => {
-    await invoke(servicePath.createKey, { name: 'retiring', userName: 'syncUser' });
+    await invoke(servicePath.createKey, { name: 'retiring', user: 'syncUser' });
     const keyId = (await resultOf(servicePath.keyService('retiring', 'GetKeyID'))) as string;
 
     const set = await invoke(servicePath.keyService('retiring', 'SetExpirationDate'), {
@@ -102,22 +102,24 @@ describe('ThingWorx simulator: application key services', () => {
   });
 
   it('deletes a key: its services are gone and its value is unknown', async () => {
-    await invoke(servicePath.createKey, { name: 'doomed', userName: 'syncUser' });
+    await invoke(servicePath.createKey, { name: 'doomed', user: 'syncUser' });
     const keyId = (await resultOf(servicePath.keyService('doomed', 'GetKeyID'))) as string;
 
     const deleted = await invoke(servicePath.deleteKey, { name: 'doomed' });
 
     expect(deleted.status).toBe(200);
-    expect((await invoke(servicePath.keyService('doomed', 'GetKeyID'))).status).toBe(404);
+    const gone = await invoke(servicePath.keyService('doomed', 'GetKeyID'));
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toBe('Entity Not Found : [doomed]');
     expect((await call(sim.queryUrl, { appKey: keyId, body: {} })).status).toBe(401);
     expect(sim.requests.list().at(-1)?.refusal).toBe('unknown');
   });
 
   it('fails a duplicate name or a missing name with 500 "Unable to Invoke Service"', async () => {
-    await invoke(servicePath.createKey, { name: 'twice', userName: 'syncUser' });
+    await invoke(servicePath.createKey, { name: 'twice', user: 'syncUser' });
 
-    const duplicate = await invoke(servicePath.createKey, { name: 'twice', userName: 'syncUser' });
-    const nameless = await invoke(servicePath.createKey, { userName: 'syncUser' });
+    const duplicate = await invoke(servicePath.createKey, { name: 'twice', user: 'syncUser' });
+    const nameless = await invoke(servicePath.createKey, { user: 'syncUser' });
     const unknownDelete = await invoke(servicePath.deleteKey, { name: 'never-was' });
 
     expect([duplicate.status, nameless.status, unknownDelete.status]).toEqual([500, 500, 500]);
@@ -129,13 +131,60 @@ describe('ThingWorx simulator: application key services', () => {
   it('needs a key whose user may invoke the key service', async () => {
     const syncKey = sim.keys.add({ name: 'sync-only', user: 'syncUser' }).keyId;
 
-    const refused = await invoke(servicePath.createKey, { name: 'self-made' }, syncKey);
+    const refused = await invoke(servicePath.createKey, { name: 'self-made', user: 'syncUser' }, syncKey);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Not authorized for ServiceInvoke');
 
     sim.keys.grant('syncUser', 'CreateApplicationKey');
-    const allowed = await invoke(servicePath.createKey, { name: 'self-made' }, syncKey);
+    const allowed = await invoke(servicePath.createKey, { name: 'self-made', user: 'syncUser' }, syncKey);
     expect(allowed.status).toBe(200);
-    expect(sim.keys.list().find((k) => k.name === 'self-made')?.user).toBe('syncUser'); // defaults to the caller
+  });
+
+  it('gives a key created without a user no user at all, never the caller: it authenticates nothing', async () => {
+    await invoke(servicePath.createKey, { name: 'userless' });
+    const keyId = (await resultOf(servicePath.keyService('userless', 'GetKeyID'))) as string;
+
+    expect(sim.keys.list().find((k) => k.name === 'userless')?.user).toBeNull();
+    expect((await call(sim.queryUrl, { appKey: keyId, body: {} })).status).toBe(401);
+    expect(sim.requests.list().at(-1)?.refusal).toBe('no-user');
+  });
+
+  it('takes the IP allowlist as a comma-separated `whitelist`', async () => {
+    await invoke(servicePath.createKey, {
+      name: 'fenced',
+      user: 'syncUser',
+      whitelist: '10.0.0.8, 127.0.0.1',
+    });
+
+    expect(sim.keys.list().find((k) => k.name === 'fenced')?.ipWhitelist).toEqual(['10.0.0.8', '127.0.0.1']);
+  });
+
+  it('refuses an input CreateApplicationKey does not declare, naming it, and creates nothing', async () => {
+    const misnamed = await invoke(servicePath.createKey, {
+      name: 'misnamed',
+      userName: 'syncUser',
+      ipWhitelist: '127.0.0.1',
+    });
+
+    expect(misnamed.status).toBe(500);
+    expect(await misnamed.text()).toMatch(
+      /^Unable to Invoke Service CreateApplicationKey on EntityServices : .*\[userName\], \[ipWhitelist\]/,
+    );
+    expect(sim.keys.list().some((k) => k.name === 'misnamed')).toBe(false);
+  });
+
+  it('accepts every documented input of CreateApplicationKey', async () => {
+    const created = await invoke(servicePath.createKey, {
+      name: 'documented',
+      description: 'for the sync',
+      user: 'syncUser',
+      whitelist: '',
+      clientName: 'syncwarden',
+      projectName: 'PTCDefaultProject',
+      tags: [],
+      expirationDate: Date.now() + 60_000,
+    });
+
+    expect(created.status).toBe(200);
   });
 });

@@ -143,8 +143,15 @@ describe('Access Denied diagnosis', () => {
     );
   });
 
-  it('calls the server refusing a key in the URL key-in-url', () => {
-    expect(diagnose(input(401, 'ApplicationKey Is Not Allowed As A URL Parameter')).cause).toBe('key-in-url');
+  it('reads the bare 401 ThingWorx answers to a key in the URL as invalid-key, pointing at its security log', () => {
+    const diagnosis = diagnose(input(401, ''));
+    expect(diagnosis.cause).toBe('invalid-key');
+    expect(diagnosis.meaning).toMatch(/moved into the URL/);
+    expect(diagnosis.action).toMatch(/SecurityLog\.log.*ApplicationKey Is Not Allowed As A URL Parameter/);
+  });
+
+  it('does not call a 406 content-type-rejected: ThingWorx answers 406 to a body that is not valid JSON', () => {
+    expect(diagnose(input(406, '')).cause).not.toBe('content-type-rejected');
   });
 
   it('calls a refusal to send a key in the URL key-in-url', () => {
@@ -183,6 +190,31 @@ describe('Access Denied diagnosis', () => {
   it('redacts the key before cutting the body snippet, so no key prefix survives', () => {
     const body = `${'x'.repeat(290)}${KEY.appKey}`;
     expect(diagnose(input(401, body)).evidence.bodySnippet).not.toContain(KEY.appKey.slice(0, 8));
+  });
+});
+
+describe('Access Denied diagnosis of a bare 401 (ThingWorx documents no 401 body)', () => {
+  const expired = { ...KEY, expiresAt: new Date(NOW_MS - 1_000) };
+  const cases: readonly [string, DiagnosisInput][] = [
+    ['invalid-key', input(401, '')],
+    ['stale-key', input(401, '', {}, { currentKey: NEW_KEY })],
+    ['expired-key', input(401, '', {}, { keyUsed: expired, currentKey: expired })],
+    ['clock-skew', input(401, '', { date: new Date(NOW_MS + 3_600_000).toUTCString() })],
+    ['clock-skew', input(401, '', {}, { knownSkewMs: 120_000 })],
+    ['cached-response', input(401, '', { 'x-cache': 'HIT' })],
+    [
+      'cached-response',
+      input(401, '', {}, { previousDate: { serverDateMs: NOW_MS, localMs: NOW_MS - 5_000 } }),
+    ],
+    ['proxy-auth', input(401, '', { 'proxy-authenticate': 'Basic realm="corp"' })],
+  ];
+
+  it.each(cases)('finds %s without any body text', (cause, given) => {
+    expect(diagnose(given).cause).toBe(cause);
+  });
+
+  it('lets a body add detail when there is one', () => {
+    expect(diagnose(input(401, 'Application key has expired')).cause).toBe('expired-key');
   });
 });
 

@@ -2,9 +2,11 @@
 // and a call that changes state sent exactly once, whatever goes wrong on the way.
 import { describe, expect, it } from 'vitest';
 import type { AppKey } from '../../../functions/app-key/key-source.js';
+import { AccessDeniedError } from '../../../functions/endpoint/diagnose.js';
 import {
   EndpointHttpError,
   EndpointUnreachableError,
+  EntityNotFoundError,
   InvalidResponseError,
 } from '../../../functions/endpoint/errors.js';
 import type { HttpTransport } from '../../../functions/endpoint/http-request.js';
@@ -24,6 +26,7 @@ function harness(transport: HttpTransport) {
   const clock = new ManualClock(START_MS);
   const sleeps: number[] = [];
   const keys = new SwappableKeySource(KEY_V1);
+  const metrics = new RecordingMetrics();
   const client = new ThingWorxClient(
     {
       baseUrl: 'https://twx.example.com',
@@ -35,7 +38,7 @@ function harness(transport: HttpTransport) {
       clock,
       random: () => 0.5,
       logger: new RecordingLogger(),
-      metrics: new RecordingMetrics(),
+      metrics,
       transport,
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -43,7 +46,7 @@ function harness(transport: HttpTransport) {
       },
     },
   );
-  return { client, keys, sleeps };
+  return { client, keys, sleeps, metrics };
 }
 
 const empty = (headers: Record<string, string> = {}) => ({ status: 200, headers, body: '' });
@@ -155,5 +158,84 @@ describe('ThingWorx client entity services', () => {
 
     await expect(client.callEntityService(CREATE_KEY, {}, { idempotent: false })).resolves.toBeDefined();
     expect(transport.requests.map((r) => r.headers.appKey)).toEqual([KEY_V1.appKey, KEY_V2.appKey]);
+  });
+});
+
+describe('ThingWorx client: a 403 that may mean "no such entity"', () => {
+  // ThingWorx sometimes answers 403 instead of 404, with the body of a real denial.
+  const forbidden = () => response(403, 'Not authorized for ServiceInvoke on GetKeyID in sync key');
+
+  it('reads a 403 for an entity the caller says does not exist as not found, reporting no denial', async () => {
+    const transport = scriptedTransport([forbidden()]);
+    const { client, keys, sleeps, metrics } = harness(transport);
+    const asked: string[] = [];
+
+    const table = await client.callEntityService(
+      GET_KEY_ID,
+      {},
+      {
+        idempotent: true,
+        notFoundAsUndefined: true,
+        entityExists: async () => {
+          asked.push('exists?');
+          return false;
+        },
+      },
+    );
+
+    expect(table).toBeUndefined();
+    expect(asked).toEqual(['exists?']);
+    expect(metrics.named('AuthFailure')).toEqual([]);
+    expect(keys.refreshes).toBe(0);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('throws it as EntityNotFoundError with its real status when not-found is not asked for', async () => {
+    const { client } = harness(scriptedTransport([forbidden()]));
+
+    const error = await client
+      .callEntityService(GET_KEY_ID, {}, { idempotent: true, entityExists: async () => false })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EntityNotFoundError);
+    expect((error as EntityNotFoundError).status).toBe(403);
+  });
+
+  it('keeps a 403 for an entity that exists a denial, with the usual re-read of the key', async () => {
+    const { client, keys, metrics } = harness(scriptedTransport([forbidden()]));
+
+    const error = await client
+      .callEntityService(
+        GET_KEY_ID,
+        {},
+        { idempotent: true, notFoundAsUndefined: true, entityExists: async () => true },
+      )
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AccessDeniedError);
+    expect((error as AccessDeniedError).cause).toBe('permission-denied');
+    expect(keys.refreshes).toBe(2);
+    expect(metrics.named('AuthFailure').map((m) => m.dimensions.Cause)).toEqual(['permission-denied']);
+  });
+
+  it('does not ask about the entity on a 401: an unknown key is not a missing entity', async () => {
+    let asked = 0;
+    const { client } = harness(scriptedTransport([response(401, '')]));
+
+    await expect(
+      client.callEntityService(
+        GET_KEY_ID,
+        {},
+        {
+          idempotent: true,
+          notFoundAsUndefined: true,
+          entityExists: async () => {
+            asked++;
+            return false;
+          },
+        },
+      ),
+    ).rejects.toThrow(AccessDeniedError);
+    expect(asked).toBe(0);
   });
 });

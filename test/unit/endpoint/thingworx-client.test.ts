@@ -67,7 +67,7 @@ const ok = () => response(200, INFO_TABLE, { date: new Date(START_MS).toUTCStrin
 const unauthorized = () => response(401, 'Authentication failed', { date: new Date(START_MS).toUTCString() });
 
 describe('ThingWorx client requests', () => {
-  it('POSTs the service with the key in the appKey header only and no-cache headers', async () => {
+  it('POSTs the service with the key in the appKey header only, no-cache headers and the XSRF token', async () => {
     const transport = scriptedTransport([ok()]);
     const { client } = harness(transport);
     const table = await client.callService('Sensor 1', 'QueryStreamEntriesWithData', { maxItems: 10 });
@@ -84,8 +84,40 @@ describe('ThingWorx client requests', () => {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, no-store',
       Pragma: 'no-cache',
+      'X-XSRF-TOKEN': 'TWX-XSRF-TOKEN-VALUE',
     });
     expect(request?.body).toBe('{"maxItems":10}');
+  });
+
+  it('sends X-XSRF-TOKEN on every request: GETs, retries, auth retries and probes', async () => {
+    const transport = scriptedTransport([response(503, 'busy'), unauthorized(), ok(), ok(), ok()]);
+    const { client, keys } = harness(transport);
+    keys.rotateOnRefresh(1, KEY_V2);
+
+    await client.callService('T', 'S');
+    await client.getJson('/Thingworx/Things/T');
+    await client.probe({ thing: 'T', service: 'S' });
+
+    expect(transport.requests).toHaveLength(5);
+    for (const request of transport.requests) {
+      expect(request.headers['X-XSRF-TOKEN']).toBe('TWX-XSRF-TOKEN-VALUE');
+    }
+  });
+
+  it('fails a 406 as what ThingWorx means by it, a body that is not valid JSON, not as an Access Denied', async () => {
+    const transport = scriptedTransport([response(406, ''), ok()]);
+    const { client, metrics, keys } = harness(transport);
+
+    const error = await client.callService('T', 'S').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EndpointHttpError);
+    expect((error as EndpointHttpError).status).toBe(406);
+    expect((error as Error).message).toMatch(
+      /answered 406 \(ThingWorx answers 406 to a request body that is not valid JSON\)$/,
+    );
+    expect(metrics.named('AuthFailure')).toEqual([]);
+    expect(keys.refreshes).toBe(0);
+    expect(transport.requests).toHaveLength(1);
   });
 
   it('sends the key in a configured header name for other APIs', async () => {

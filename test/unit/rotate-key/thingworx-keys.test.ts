@@ -17,7 +17,7 @@ const ADMIN_KEY: AppKey = { appKey: 'c3a91f0e-57d2-4b86-9e14-a0f6b2d8c754', vers
 const NEW_KEY_ID = 'f47e1b2c-6d93-4a05-8b7e-3c1d9f5a0e28';
 const SPEC = {
   name: 'demo-token',
-  userName: 'syncUser',
+  user: 'syncUser',
   expiresAtMs: START_MS + 86_400_000,
   ipAllowlist: [],
 };
@@ -52,6 +52,14 @@ const serviceOf = (request: HttpRequest) => request.url.pathname.split('/').pop(
 const result = (value: unknown) =>
   response(200, { dataShape: { fieldDefinitions: {} }, rows: [{ result: value }] });
 const notFound = () => response(404, 'Not Found');
+/** ThingWorx's 403 instead of 404: the body of a real denial, whether or not the key exists. */
+const forbidden = (service: string, key: string) =>
+  response(403, `Not authorized for ServiceInvoke on ${service} in ${key}`);
+const keyList = (names: readonly string[]) =>
+  response(200, {
+    dataShape: { fieldDefinitions: { name: { name: 'name', baseType: 'STRING' } } },
+    rows: names.map((name) => ({ name })),
+  });
 const voidAnswer = () => ({ status: 200, headers: {}, body: '' });
 const networkError = (request: HttpRequest) => {
   throw new EndpointUnreachableError(`POST ${request.url.pathname}: ECONNRESET`, 'network');
@@ -133,6 +141,50 @@ describe('ThingWorx key services', () => {
       /GetKeyID refused the admin key from secretsmanager:test\/app-key/,
     );
     expect(everythingAbout(error)).not.toContain(ADMIN_KEY.appKey);
+  });
+
+  it('creates the key with the inputs ThingWorx declares: user and a comma-separated whitelist', async () => {
+    const { services, transport } = keyServices([notFound(), voidAnswer(), voidAnswer(), result(NEW_KEY_ID)]);
+
+    await services.ensureKey({ ...SPEC, ipAllowlist: ['10.0.0.8', '10.0.0.9'] });
+
+    expect(JSON.parse(transport.requests[1]?.body ?? '')).toEqual({
+      name: 'demo-token',
+      user: 'syncUser',
+      expirationDate: SPEC.expiresAtMs,
+      whitelist: '10.0.0.8,10.0.0.9',
+    });
+  });
+
+  it('reads a 403 on a key the server does not list as absent, not as a refused admin key', async () => {
+    const { services, calledServices, transport } = keyServices([
+      forbidden('GetKeyID', 'gone'),
+      keyList(['demo-initial']),
+    ]);
+
+    await expect(services.keyIdOf('gone')).resolves.toBeUndefined();
+    expect(calledServices()).toEqual(['GetKeyID', 'ApplicationKeys']);
+    expect(transport.requests[1]?.method).toBe('GET');
+  });
+
+  it('keeps a 403 on a key the server lists a refusal of the admin key', async () => {
+    const { services } = keyServices([forbidden('IsExpired', 'there'), keyList(['there'])]);
+
+    await expect(services.expiryState('there')).rejects.toBeInstanceOf(AdminKeyDeniedError);
+  });
+
+  it('fails with the admin key refused when it may not even list the keys', async () => {
+    const { services } = keyServices([
+      forbidden('GetKeyID', 'gone'),
+      response(403, 'Not authorized for Read on ApplicationKeys'),
+    ]);
+
+    const error = await services.keyIdOf('gone').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AdminKeyDeniedError);
+    expect((error as Error).message).toMatch(
+      /GET https:\/\/twx\.example\.com\/Thingworx\/ApplicationKeys refused the admin key/,
+    );
   });
 
   it('makes no request once the deadline has passed', async () => {

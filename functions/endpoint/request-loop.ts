@@ -1,0 +1,252 @@
+// One call's requests: the attempt loop that sends with the key in its header only, sorts each answer
+// (data, denial, redirect, transient failure, final failure) and retries within one attempt budget.
+// Budget, auth retry and suspicion heuristics are collaborators; this module only decides the order.
+import type { AppKey } from '../app-key/key-source.js';
+import type { Clock } from '../shared/clock.js';
+import type { LogSink } from '../shared/observability.js';
+import { looksCachedOrPage, type ServerDateTracker, urlCarriesKey } from './answer-suspicion.js';
+import type { AuthRetry } from './auth-retry.js';
+import type { DenialReporter } from './denial-reporter.js';
+import { redact } from './diagnose.js';
+import {
+  EndpointHttpError,
+  EndpointUnreachableError,
+  EntityNotFoundError,
+  InvalidResponseError,
+} from './errors.js';
+import { snippet } from './evidence.js';
+import { describeUrl, type HttpResponse, type HttpTransport } from './http-request.js';
+import type { RetryBudget } from './retry-budget.js';
+import { honoursRetryAfter, isRetryableStatus, parseRetryAfterMs } from './retry-policy.js';
+
+export interface SendMode {
+  /** Transient-failure attempts allowed, the first included. */
+  readonly maxAttempts: number;
+  /** Whether a 401/403 may be retried with a newer key version. */
+  readonly authRetry: boolean;
+  /** Set for entity services: an empty 2xx body is a void answer, and an HTTP error quotes the answer. */
+  readonly entityService?: {
+    readonly idempotent: boolean;
+    /** Asked on a 403 before it counts as a denial: false makes it an EntityNotFoundError. */
+    readonly entityExists?: () => Promise<boolean>;
+  };
+}
+
+/** Where one call stands in its budgets, across the parse retries of one exchange. */
+export interface Exchange {
+  /** The transient-failure attempt being made (1 for the first). */
+  attempt: number;
+  /** Whether the one retry with a newer key version was made. */
+  authRetried: boolean;
+}
+
+export interface RequestLoopSettings {
+  readonly keyHeaderName: string;
+  readonly maxResponseBytes: number;
+  readonly caCertificatePem?: string;
+  readonly transport: HttpTransport;
+  readonly clock: Clock;
+  readonly logger: LogSink;
+}
+
+export interface RequestLoopParts {
+  readonly budget: RetryBudget;
+  readonly authRetry: AuthRetry;
+  readonly reporter: DenialReporter;
+  readonly dates: ServerDateTracker;
+}
+
+/** How much of an error answer an entity-service error quotes. */
+const ERROR_BODY_SNIPPET_CHARS = 200;
+/**
+ * Sent on every request, as PTC's own clients do (ptc-iot-sharing/ThingworxVSCodeProject gulpfile.js;
+ * PTC's "Use REST API to Access ThingWorx" guide): ThingWorx's CSRF content-type filter requires it on
+ * multipart requests and ignores it elsewhere, so no request of ours can trip over that filter.
+ * https://support.ptc.com/help/thingworx/platform/r9/en/ThingWorx/Help/REST_API/UpdatingtheRequestMethodandContentTypeFilteringforCSRFProtection.html
+ */
+const XSRF_TOKEN = { 'X-XSRF-TOKEN': 'TWX-XSRF-TOKEN-VALUE' } as const;
+/** What a status means when ThingWorx answers it, for the error message (the body is not needed). */
+const THINGWORX_STATUS_MEANINGS: Readonly<Record<number, string>> = {
+  // PTC's troubleshooting table: https://community.ptc.com/t5/IoT-Tips/Use-REST-API-to-Access-ThingWorx-Part-4/ta-p/826284
+  406: 'ThingWorx answers 406 to a request body that is not valid JSON',
+};
+
+export class RequestLoop {
+  constructor(
+    private readonly settings: RequestLoopSettings,
+    private readonly parts: RequestLoopParts,
+  ) {}
+
+  /** The parsed JSON body of a successful exchange (a fresh empty InfoTable for a void entity-service answer). */
+  async send(method: 'GET' | 'POST', url: URL, body: string | undefined, mode: SendMode): Promise<unknown> {
+    // One attempt budget for transport failures and unparseable bodies alike: a body cut short uses up an
+    // attempt, so a flaky gateway costs at most maxAttempts requests, not maxAttempts per parse retry.
+    // The auth retry, too, happens at most once per call, whatever the parse retries.
+    const { budget } = this.parts;
+    const exchange: Exchange = { attempt: 1, authRetried: false };
+    for (;;) {
+      const response = await this.sendRaw(method, url, body, mode, exchange);
+      const { attempt } = exchange;
+      // A fresh empty InfoTable each time: parseInfoTable hands back the objects it was given.
+      if (mode.entityService && response.body.trim() === '')
+        return { dataShape: { fieldDefinitions: {} }, rows: [] };
+      try {
+        return JSON.parse(response.body);
+      } catch {
+        // A complete 200 with half a JSON document is a glitch on the way (gateway, truncation): worth one more try.
+        const error = new InvalidResponseError(
+          `${method} ${describeUrl(url)}: body is not valid JSON (${response.body.length} chars; truncated?)`,
+          true,
+        );
+        const delayMs = budget.backoffDelayMs(attempt);
+        if (attempt >= mode.maxAttempts || !budget.fitsBeforeDeadline(delayMs)) throw error;
+        this.settings.logger.warn('Retrying after an unparseable JSON body', {
+          request: describeUrl(url),
+          delayMs,
+        });
+        await budget.sleep(delayMs);
+        exchange.attempt = attempt + 1;
+      }
+    }
+  }
+
+  /**
+   * Runs the retry and auth rules; resolves only with a 2xx JSON answer that did not come from a cache.
+   * Attempts are counted on from `exchange.attempt`, which is left at the one that got the answer.
+   */
+  async sendRaw(
+    method: 'GET' | 'POST',
+    url: URL,
+    body: string | undefined,
+    mode: SendMode,
+    exchange: Exchange = { attempt: 1, authRetried: false },
+  ): Promise<HttpResponse> {
+    const { budget, authRetry, reporter, dates } = this.parts;
+    const { clock } = this.settings;
+    const requestName = `${method} ${describeUrl(url)}`;
+    let key = await authRetry.usableKey(requestName);
+    let { authRetried } = exchange;
+    let lastFailure: unknown;
+
+    for (let attempt = exchange.attempt; ; attempt++) {
+      if (urlCarriesKey(url, key, this.settings.keyHeaderName)) {
+        throw reporter.denied(reporter.refusedBeforeSending('key-in-url', key, requestName), false);
+      }
+      const timeoutMs = budget.attemptTimeoutMs(attempt, requestName, lastFailure);
+
+      let response: HttpResponse;
+      try {
+        response = await this.settings.transport({
+          method,
+          url,
+          headers: this.headers(key, body !== undefined),
+          ...(body === undefined ? {} : { body }),
+          timeoutMs,
+          maxResponseBytes: this.settings.maxResponseBytes,
+          ...(this.settings.caCertificatePem ? { caCertificatePem: this.settings.caCertificatePem } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof EndpointUnreachableError) || attempt >= mode.maxAttempts) throw error;
+        lastFailure = error;
+        await budget.backoff(attempt, undefined, requestName, error, error.message);
+        continue;
+      }
+
+      const previousDate = dates.last;
+      dates.remember(response, clock.nowMs());
+      const { status } = response;
+
+      if (status >= 200 && status < 300) {
+        const contentType = response.headers['content-type'] ?? '';
+        // A service without output may answer an empty 200 (any content type) on a real server.
+        const voidAnswer = mode.entityService !== undefined && response.body.trim() === '';
+        // Only suspicious answers are diagnosed: a healthy page of data is not scanned or redacted.
+        if (looksCachedOrPage(response, previousDate, clock.nowMs(), voidAnswer)) {
+          throw reporter.denied(
+            reporter.diagnoseResponse(response, key, undefined, previousDate, requestName),
+            false,
+          );
+        }
+        if (!voidAnswer && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+          throw new InvalidResponseError(
+            `${requestName}: expected application/json, got "${contentType}"`,
+            false,
+          );
+        }
+        reporter.noteAccepted(key);
+        exchange.attempt = attempt;
+        return response;
+      }
+
+      if (status === 403) await this.refuseMissingEntity(response, key, mode, requestName);
+      if (status === 401 || status === 403) {
+        const rereading = authRetried ? 'none' : mode.authRetry ? 'retry' : 'compare';
+        key = await authRetry.afterDenial(response, key, previousDate, requestName, rereading);
+        authRetried = true;
+        exchange.authRetried = true;
+        attempt--; // an auth retry is not a transient-failure attempt
+        continue;
+      }
+
+      if (status === 407 || (status >= 300 && status < 400)) {
+        const diagnosis = reporter.diagnoseResponse(response, key, undefined, previousDate, requestName);
+        if (status === 407 || diagnosis.cause === 'proxy-auth') throw reporter.denied(diagnosis, false);
+        throw new EndpointHttpError(`${requestName} answered ${status} (redirects are not followed)`, status);
+      }
+
+      if (isRetryableStatus(status) && attempt < mode.maxAttempts) {
+        lastFailure = new EndpointHttpError(`${requestName} answered ${status}`, status);
+        const retryAfterMs = honoursRetryAfter(status)
+          ? parseRetryAfterMs(response.headers['retry-after'], clock.nowMs())
+          : undefined;
+        await budget.backoff(attempt, retryAfterMs, requestName, lastFailure, `HTTP ${status}`);
+        continue;
+      }
+      const sentOnce = mode.entityService?.idempotent === false;
+      const attempts = sentOnce ? ' (sent once: not idempotent)' : ` after ${attempt} attempts`;
+      const meaning = THINGWORX_STATUS_MEANINGS[status];
+      const ErrorClass = status === 404 && mode.entityService ? EntityNotFoundError : EndpointHttpError;
+      throw new ErrorClass(
+        `${requestName} answered ${status}${isRetryableStatus(status) ? attempts : ''}${meaning ? ` (${meaning})` : ''}`,
+        status,
+        mode.entityService ? { bodySnippet: errorBodySnippet(response.body, key) } : {},
+      );
+    }
+  }
+
+  /**
+   * ThingWorx sometimes answers 403 instead of 404 for an entity that does not exist, with a body no
+   * different from a denial's; the caller's entityExists (e.g. the collection's entity list) decides.
+   */
+  private async refuseMissingEntity(
+    response: HttpResponse,
+    key: AppKey,
+    mode: SendMode,
+    requestName: string,
+  ): Promise<void> {
+    const entityExists = mode.entityService?.entityExists;
+    if (entityExists === undefined || (await entityExists())) return;
+    throw new EntityNotFoundError(
+      `${requestName} answered 403 for an entity the server does not list: read as not found`,
+      response.status,
+      { bodySnippet: errorBodySnippet(response.body, key) },
+    );
+  }
+
+  private headers(key: AppKey, hasBody: boolean): Record<string, string> {
+    return {
+      [this.settings.keyHeaderName]: key.appKey,
+      Accept: 'application/json',
+      ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+      // Ask every cache on the way not to answer for the server: a cached 401 or page is not the truth.
+      'Cache-Control': 'no-cache, no-store',
+      Pragma: 'no-cache',
+      ...XSRF_TOKEN,
+    };
+  }
+}
+
+/** The start of an error answer for the operator: redacted before it is cut, so no key prefix survives. */
+function errorBodySnippet(body: string, key: AppKey): string {
+  return snippet(redact(body, key), ERROR_BODY_SNIPPET_CHARS) || 'empty body';
+}
