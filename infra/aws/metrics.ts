@@ -1,8 +1,10 @@
 // The CloudWatch metrics the Lambdas publish (Powertools EMF), built apart from the alarms and widgets that
-// use them. Names and dimensions must match functions/: a test checks the shared constants agree.
+// use them. Names and dimensions must match functions/: the sync's names come from its own SyncMetric, and
+// test/infra/monitoring.test.ts checks that every sync metric used here is one the sync publishes.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
+import { SyncMetric } from '../../functions/sync/sync-job.js';
 
 /** POWERTOOLS_SERVICE_NAME of every function: the `service` dimension of every metric. */
 export const SERVICE_NAME = 'syncwarden';
@@ -40,22 +42,27 @@ export class SyncJobMetrics {
   }
 
   runSucceeded(period?: Duration) {
-    return this.of('RunSucceeded', cloudwatch.Stats.SUM, period);
+    return this.of(SyncMetric.succeeded, cloudwatch.Stats.SUM, period);
   }
   runFailed(period?: Duration) {
-    return this.of('RunFailed', cloudwatch.Stats.SUM, period);
+    return this.of(SyncMetric.failed, cloudwatch.Stats.SUM, period);
   }
   runSkippedLockHeld(period?: Duration) {
     return this.of('RunSkippedLockHeld', cloudwatch.Stats.SUM, period);
   }
   recordsSynced(period?: Duration) {
-    return this.of('RecordsSynced', cloudwatch.Stats.SUM, period);
+    return this.of(SyncMetric.recordsSynced, cloudwatch.Stats.SUM, period);
   }
+  /** Seconds from a run's end back to the newest source time the records table is complete up to. */
   syncLagSeconds(period?: Duration) {
-    return this.of('SyncLagSeconds', cloudwatch.Stats.MAXIMUM, period);
+    return this.of(SyncMetric.lagSeconds, cloudwatch.Stats.MAXIMUM, period);
+  }
+  /** Succeeded runs in a row that ended `caughtUp: false` (0 once a run catches up). */
+  runsBehindInARow(period?: Duration) {
+    return this.of(SyncMetric.runsBehind, cloudwatch.Stats.MAXIMUM, period);
   }
   runDurationMs(period?: Duration) {
-    return this.of('RunDurationMs', cloudwatch.Stats.MAXIMUM, period);
+    return this.of(SyncMetric.durationMs, cloudwatch.Stats.MAXIMUM, period);
   }
   appKeyDaysToExpiry(period?: Duration) {
     return this.of('AppKeyDaysToExpiry', cloudwatch.Stats.MINIMUM, period);

@@ -19,6 +19,44 @@ export const DURATION_ALARM_FRACTION = 0.8;
 export const KEY_EXPIRY_ALARM_DAYS = 7;
 /** Secrets Manager rotates at a random hour of the scheduled day: a rotation is late only after it. */
 const ROTATION_WINDOW_HOURS = 24;
+/**
+ * Alarm when this many succeeded runs in a row ended `caughtUp: false`: one run behind is a backlog being
+ * worked off; three mean the runs stop at the safety margin every time and the job cannot catch up within its
+ * timeout.
+ */
+export const RUNS_BEHIND_ALARM_RUNS = 3;
+/**
+ * Period of the alarms on metrics the sync publishes once per run (SyncLagSeconds, RunsBehindInARow). Short
+ * enough that one period holds one run's datapoint (runs are at least timeout + lease margin apart; for
+ * intervals under 5 minutes Maximum takes the worst of the few runs in it), so the alarm follows the latest
+ * run. With one evaluation period it is 300 s of evaluation range, well inside CloudWatch's limit: "Period
+ * multiplied by EvaluationPeriods can't be more than 604,800 seconds. For alarms with a period of less than
+ * one hour (3,600 seconds), the total evaluation period can't be longer than one day (86,400 seconds)"
+ * (PutMetricAlarm API reference, Period).
+ */
+const PER_RUN_ALARM_PERIOD = Duration.minutes(5);
+
+/** The longest time between two runs; parseConfig (infra/config/schema.ts) derives it or requires it. */
+function intervalMinutesOf(job: JobConfig): number {
+  const minutes = job.schedule.intervalMinutes;
+  if (minutes === undefined) {
+    throw new Error(
+      `sync job ${job.name} has no schedule interval: configure it through parseConfig, which derives intervalMinutes or requires it`,
+    );
+  }
+  return minutes;
+}
+
+/**
+ * SyncLagSeconds above which the job's watermark counts as stalled: 2 schedule intervals (as long as the gap
+ * alarm waits for a successful run) plus the job's overlap (sync.overlapMs; parseConfig fills in
+ * SYNC_DEFAULTS.overlapMs), the lateness the sync itself allows for. A run that catches up ends with a lag of
+ * about its own duration, under its timeout and so under one interval (synth refuses a timeout as long as the
+ * interval): only runs that stop early, or fail, without moving the watermark far enough get here.
+ */
+export function syncLagAlarmSeconds(job: JobConfig): number {
+  return 2 * intervalMinutesOf(job) * 60 + job.sync.overlapMs / 1000;
+}
 
 /**
  * Days to expiry below which the key-expiry alarm fires. A rotated key has only `expiryMarginHours` left
@@ -75,8 +113,9 @@ export class Monitoring extends Construct {
     const rotation = this.props.rotations?.find((r) => r.jobName === name);
     const expiryAlarmDays = keyExpiryAlarmDays(job.job);
     const metrics = new SyncJobMetrics(name);
-    const interval = Duration.minutes(job.job.schedule.intervalMinutes ?? 0);
-    const twoIntervals = Duration.minutes(2 * (job.job.schedule.intervalMinutes ?? 0));
+    const interval = Duration.minutes(intervalMinutesOf(job.job));
+    const twoIntervals = Duration.minutes(2 * intervalMinutesOf(job.job));
+    const lagAlarmSeconds = syncLagAlarmSeconds(job.job);
     const timeoutMs = timeoutSeconds * 1000;
     const scope = new Construct(this, `Job-${name}`);
 
@@ -101,6 +140,28 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `Sync job ${name} skipped at least 2 runs in 2 intervals because another run held the lease (RunSkippedLockHeld): runs overlap. Check run durations against the ${interval.toHumanString()} interval and the lock holder in the skip log line.`,
+    });
+    // Published once per run, hours apart. Missing data is ignored ("ignore – the current alarm state is
+    // maintained", CloudWatch User Guide, "Configuring how CloudWatch alarms treat missing data"), so the state
+    // holds between runs: the alarm stays in ALARM from the run that breached until a run reports a lag under
+    // the threshold, with no OK in between (notBreaching would clear it 5 minutes after each run and re-fire at
+    // the next one: a flapping alarm and a notification per run). Breaching would repeat the gap alarm, which
+    // already owns "no runs at all". One evaluation period: the threshold itself already waits 2 intervals.
+    this.alarm(scope, 'SyncLag', `${name}-sync-lag`, {
+      metric: metrics.syncLagSeconds(PER_RUN_ALARM_PERIOD),
+      threshold: lagAlarmSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      alarmDescription: `Watermark stalled: a run of sync job ${name} ended more than ${lagAlarmSeconds} s (2 schedule intervals of ${interval.toHumanString()} + the ${job.job.sync.overlapMs / 1000} s overlap) behind the source (SyncLagSeconds: run end minus the newest source time the records table is complete up to), even if runs succeed. With runs-behind also in ALARM, runs stop at the safety margin before catching up: raise timeoutSeconds or pageSize, or check endpoint latency. With run-failed, access-denied or repeated-lock-skips in ALARM, fix that first. The run ledger shows watermarkAfter, caughtUp and reason per run. Expected during a first backfill from initialStart. Missing data keeps the state (runs are hours apart); no runs at all is the no-successful-run alarm's case.`,
+    });
+    // Published on every succeeded run (failed and skipped runs publish none and leave the state as it is);
+    // same period and missing-data reasoning as the lag alarm above.
+    this.alarm(scope, 'RunsBehind', `${name}-runs-behind`, {
+      metric: metrics.runsBehindInARow(PER_RUN_ALARM_PERIOD),
+      threshold: RUNS_BEHIND_ALARM_RUNS,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      alarmDescription: `Sync job ${name} ended ${RUNS_BEHIND_ALARM_RUNS} or more successful runs in a row with caughtUp: false (RunsBehindInARow): each run stops at the safety margin before reaching the present, so the job cannot catch up within its ${timeoutSeconds} s timeout, and sync-lag will follow. Raise timeoutSeconds (at most 900) or pageSize, or check endpoint latency (RunDurationMs); the run ledger's watermarkAfter shows how far each run got. Expected for a while during a first backfill from initialStart. Clears when a run catches up; missing data keeps the state, and no runs at all is the no-successful-run alarm's case.`,
     });
     this.alarm(scope, 'DurationNearTimeout', `${name}-duration-near-timeout`, {
       metric: metrics.runDurationMs(),
@@ -150,6 +211,15 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: `${name}: lag behind the source (s)`,
         left: [metrics.syncLagSeconds(runsPeriod).with({ label: 'lag (s), max' })],
+        leftAnnotations: [{ value: lagAlarmSeconds, label: 'stalled (alarm)', color: cloudwatch.Color.RED }],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: runs behind in a row`,
+        left: [metrics.runsBehindInARow(runsPeriod).with({ label: 'succeeded runs not caught up, max' })],
+        leftAnnotations: [
+          { value: RUNS_BEHIND_ALARM_RUNS, label: 'cannot catch up (alarm)', color: cloudwatch.Color.RED },
+        ],
         width: 8,
       }),
       new cloudwatch.GraphWidget({

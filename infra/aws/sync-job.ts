@@ -126,11 +126,15 @@ export class SyncJob extends Construct {
       new iam.PolicyStatement({
         sid: 'OwnLockWatermarkAndLedger',
         // Lock: UpdateItem; watermark: GetItem + TransactWriteItems (ConditionCheck on the lock, Update);
-        // run ledger: PutItem + UpdateItem.
+        // run ledger: PutItem + UpdateItem, and Query of its newest run items (sk BETWEEN 'run#' AND
+        // 'run#<start>') to count the runs in a row that did not catch up (RunsBehindInARow). LeadingKeys
+        // holds for Query too: its key condition must name this job's partition. The table's ARN, not
+        // table/index/*: the control table has no index to query.
         actions: [
           'dynamodb:ConditionCheckItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
         resources: [tables.control.tableArn],

@@ -3,6 +3,8 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { SyncMetric } from '../../functions/sync/sync-job.js';
+import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/monitoring.js';
 import { CLOCK_SKEW_HANDLER_EXISTS, exampleConfig, only, secretArnPattern, synthesize } from './fixture.js';
 
 const { stack, template } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
@@ -25,8 +27,8 @@ const dimensions = (map: Record<string, string>) =>
 describe('alarms', () => {
   it('every alarm notifies the alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
-    // 8 per job, 1 for the example job's key rotation, 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
-    expect(alarms.length).toBe(8 + 1 + (CLOCK_SKEW_HANDLER_EXISTS ? 5 : 0));
+    // 10 per job, 1 for the example job's key rotation, 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
+    expect(alarms.length).toBe(10 + 1 + (CLOCK_SKEW_HANDLER_EXISTS ? 5 : 0));
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions).toEqual([topic]);
       expect(Properties.ActionsEnabled).toBe(true);
@@ -45,6 +47,18 @@ describe('alarms', () => {
       'GreaterThanOrEqualToThreshold',
       2,
       'notBreaching',
+    ],
+    // Once per run, hours apart: a 5-minute period, and missing data keeps the state between runs.
+    // 2 intervals of 4 hours + the default 300 s overlap.
+    ['sensor-stream-sync-lag', 'SyncLagSeconds', 'Maximum', 300, 'GreaterThanThreshold', 29_100, 'ignore'],
+    [
+      'sensor-stream-runs-behind',
+      'RunsBehindInARow',
+      'Maximum',
+      300,
+      'GreaterThanOrEqualToThreshold',
+      3,
+      'ignore',
     ],
     [
       'sensor-stream-duration-near-timeout',
@@ -86,6 +100,46 @@ describe('alarms', () => {
     expect(alarm('sensor-stream-no-successful-run').AlarmDescription).toMatch(
       /2 schedule intervals \(8 hours\).*Missing data counts as breaching/,
     );
+  });
+
+  it('the lag and runs-behind alarms say what to do and leave "no runs at all" to the gap alarm', () => {
+    const lag = String(alarm('sensor-stream-sync-lag').AlarmDescription);
+    expect(lag).toMatch(
+      /^Watermark stalled: .*more than 29100 s \(2 schedule intervals of 4 hours \+ the 300 s overlap\)/,
+    );
+    expect(lag).toMatch(/raise timeoutSeconds or pageSize/);
+    expect(lag).toMatch(/no runs at all is the no-successful-run alarm's case/);
+    const behind = String(alarm('sensor-stream-runs-behind').AlarmDescription);
+    expect(behind).toMatch(/3 or more successful runs in a row with caughtUp: false.*300 s timeout/);
+    expect(behind).toMatch(/no runs at all is the no-successful-run alarm's case/);
+  });
+
+  it("every description fits CloudWatch's 1,024 characters, even for a 64-character job name", () => {
+    const [example] = exampleConfig().jobs as Json[];
+    const longName = synthesize({
+      ...exampleConfig(),
+      jobs: [{ ...example, name: 'j'.repeat(64) }],
+    }).template;
+    const alarms = Object.values(longName.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
+    for (const { Properties } of alarms) {
+      expect(String(Properties.AlarmDescription).length, String(Properties.AlarmName)).toBeLessThanOrEqual(
+        1024,
+      );
+    }
+  });
+
+  it("every alarm fits CloudWatch's evaluation range: period × evaluation periods ≤ 1 day under a 1-hour period, ≤ 7 days otherwise", () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
+    for (const { Properties } of alarms) {
+      const metrics = (Properties.Metrics ?? []) as { MetricStat?: { Period: number } }[];
+      const periods = [Properties.Period, ...metrics.map((m) => m.MetricStat?.Period)].filter(
+        (p): p is number => typeof p === 'number',
+      );
+      for (const period of periods) {
+        const range = period * Number(Properties.EvaluationPeriods);
+        expect(range, String(Properties.AlarmName)).toBeLessThanOrEqual(period < 3600 ? 86_400 : 604_800);
+      }
+    }
   });
 
   it('Access Denied sums every AuthFailure cause except stale-key', () => {
@@ -201,6 +255,64 @@ describe('alarms', () => {
   );
 });
 
+describe('a job with a 90-minute interval and a 2-minute overlap', () => {
+  const [example] = exampleConfig().jobs as Json[];
+  const variant = synthesize({
+    ...exampleConfig(),
+    jobs: [
+      {
+        ...example,
+        schedule: { expression: 'rate(90 minutes)', timezone: 'UTC' },
+        sync: { overlapMs: 120_000 },
+      },
+    ],
+  }).template;
+  const variantAlarm = (name: string) =>
+    only(variant, 'AWS::CloudWatch::Alarm', { AlarmName: `SyncWarden-${name}` }).resource.Properties as Json;
+
+  it('alarms on a stalled watermark above 2 intervals + the overlap: 2 × 5400 s + 120 s', () => {
+    const properties = variantAlarm('sensor-stream-sync-lag');
+    expect(properties).toMatchObject({
+      MetricName: 'SyncLagSeconds',
+      Dimensions: dimensions(jobDimension),
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 10_920,
+      TreatMissingData: 'ignore',
+    });
+    expect(properties.AlarmDescription).toMatch(
+      /more than 10920 s \(2 schedule intervals of 1 hour 30 minutes \+ the 120 s overlap\)/,
+    );
+  });
+
+  it(`alarms when ${RUNS_BEHIND_ALARM_RUNS} succeeded runs in a row did not catch up, whatever the interval`, () => {
+    expect(variantAlarm('sensor-stream-runs-behind')).toMatchObject({
+      MetricName: 'RunsBehindInARow',
+      Dimensions: dimensions(jobDimension),
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 3,
+      TreatMissingData: 'ignore',
+    });
+  });
+});
+
+describe('metric names', () => {
+  const synthesized = JSON.stringify(template.toJSON());
+
+  it.each(Object.entries(SyncMetric))(
+    'the alarms or the dashboard watch what the sync publishes as SyncMetric.%s (%s)',
+    (_, name) => {
+      // A metric name as an alarm's MetricName ("...") or inside the dashboard body's JSON (\"...\").
+      expect(synthesized).toMatch(new RegExp(`\\\\?"${name}\\\\?"`));
+    },
+  );
+});
+
 describe('alarm topic', () => {
   it('is encrypted with a rotating key CloudWatch may use, TLS only, and mails the configured address', () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
@@ -242,6 +354,7 @@ describe('dashboard and outputs', () => {
       'sensor-stream: runs and outcomes',
       'sensor-stream: records synced',
       'sensor-stream: lag behind the source (s)',
+      'sensor-stream: runs behind in a row',
       'sensor-stream: run duration vs timeout (ms)',
       'sensor-stream: Access Denied by cause',
       'sensor-stream: app key days to expiry',
@@ -250,6 +363,11 @@ describe('dashboard and outputs', () => {
       expect(body).toContain(title);
     }
     expect(body).toContain('\\"value\\":300000,\\"label\\":\\"timeout\\"');
+    // Both per-run progress metrics, each with its alarm threshold drawn in.
+    expect(body).toContain('\\"SyncLagSeconds\\"');
+    expect(body).toContain('\\"RunsBehindInARow\\"');
+    expect(body).toContain('\\"value\\":29100,\\"label\\":\\"stalled (alarm)\\"');
+    expect(body).toContain('\\"value\\":3,\\"label\\":\\"cannot catch up (alarm)\\"');
   });
 
   it('outputs the topic ARN, the dashboard URL and the rotated secret', () => {

@@ -210,7 +210,7 @@ describe('schedule', () => {
 });
 
 describe('least privilege IAM', () => {
-  it('lets the sync role touch only its own job items, its skew target read-only, and its own secret', () => {
+  it('lets the sync role touch only its own job items (Query included), its skew target read-only, and its own secret', () => {
     const ownJob = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['job#sensor-stream'] } };
     expect(policyStatementsOfRole(logicalId(job.function.role))).toEqual([
       {
@@ -225,6 +225,7 @@ describe('least privilege IAM', () => {
           'dynamodb:ConditionCheckItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
         Effect: 'Allow',
@@ -289,6 +290,19 @@ describe('least privilege IAM', () => {
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['target#thingworx'] } },
       },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(monitor.invocation.deadLetterQueue) },
+    ]);
+  });
+
+  it('grants dynamodb:Query only on the control table, only to the sync role, only on its own partition', () => {
+    const querying = allPolicyStatements(template).filter((statement) =>
+      [statement.Action].flat().includes('dynamodb:Query'),
+    );
+    expect(querying).toEqual([
+      expect.objectContaining({
+        Sid: 'OwnLockWatermarkAndLedger',
+        Resource: controlTable,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['job#sensor-stream'] } },
+      }),
     ]);
   });
 
