@@ -10,6 +10,8 @@ export interface PageSteps<P, S> {
   commit(page: P, stored: S): Promise<void>;
   /** Asked before each next page is stored; true stops fetching (what is in flight is still committed). */
   stopFetching(): boolean;
+  /** True for a fetch error that only says the time for fetching is up: the loop then ends as stopped. */
+  fetchTimeIsUp?(error: unknown): boolean;
 }
 
 const FAILED = Symbol('a page failed');
@@ -26,7 +28,7 @@ const FAILED = Symbol('a page failed');
  * Pages in flight when `stopFetching` turns true are still stored and committed: up to
  * `pagesInFlight` pages of work after the fetch deadline.
  *
- * @returns true when the pages ran out, false when `stopFetching` ended the loop first.
+ * @returns true when the pages ran out, false when `stopFetching` (or `fetchTimeIsUp`) ended the loop first.
  */
 export async function storeAndCommitInOrder<P, S>(
   pages: AsyncIterable<P>,
@@ -84,6 +86,7 @@ export async function storeAndCommitInOrder<P, S>(
     }
   } catch (fetchError) {
     await inPageOrder(commits); // an earlier page's failure is the one to report
+    if (steps.fetchTimeIsUp?.(fetchError)) return false; // as if stopFetching had said so
     throw fetchError;
   } finally {
     if (!exhausted) void iterator.return?.()?.catch(() => undefined); // not awaited: a fetch may be pending

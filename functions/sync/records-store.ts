@@ -1,18 +1,27 @@
 // Writes synced records to the records table in conditional transactions of up to 100 items, several
 // in flight (a limit shared by every write call on the store, so pages stored at once share it). A
-// stored record is replaced only by a version with a newer source timestamp written under an equal or
-// higher fence, so a stale run can never regress data and a re-read changes nothing.
+// stored record is replaced only under an equal or higher fence, and only by a newer version: a newer
+// source timestamp, or the same timestamp with other content read later (an entry the source replaced
+// in place). So a stale run can never regress data and a re-read of the same content changes nothing.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyLimiter, sleep } from '../shared/concurrency.js';
 import { SyncWardenError } from '../shared/errors.js';
 import { PARTITION_KEY, recordKeys } from '../shared/tables.js';
+import { contentHash } from './record-content.js';
 
 /** A record as read from the source, identified by its key. */
 export interface SourceRecord {
   readonly key: string;
   readonly sourceTimestampMs: number;
   readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** When the content was true: read from the source at `readAtMs`, stored at `syncedAtMs`. */
+export interface RecordVersion {
+  /** When the source answered with this content; orders two reads of one entry replaced in place. */
+  readonly readAtMs: number;
+  readonly syncedAtMs: number;
 }
 
 /** Who writes: the run and the fence of the lease it holds. */
@@ -36,7 +45,7 @@ export interface RecordsStoreOptions {
 export interface WriteResult {
   /** Records written (new, or replacing an older version). */
   readonly written: number;
-  /** Records left alone because the table already held this version, a newer one, or one from a later run. */
+  /** Records left alone because the table already held this content, a newer version, or one from a later run. */
   readonly alreadyStored: number;
   /** TransactWriteItems calls made, retries included. */
   readonly requests: number;
@@ -86,7 +95,7 @@ export class RecordsStore {
   async write(
     records: readonly SourceRecord[],
     writer: WriterIdentity,
-    syncedAtMs: number,
+    version: RecordVersion,
   ): Promise<WriteResult> {
     let failure: { error: unknown } | undefined;
     const results = await Promise.all(
@@ -94,7 +103,7 @@ export class RecordsStore {
         this.inFlight.run(async () => {
           if (failure) return NOTHING_WRITTEN; // dropped: the write has failed already
           try {
-            return await this.writeChunk(records, writer, syncedAtMs);
+            return await this.writeChunk(records, writer, version);
           } catch (error) {
             failure ??= { error };
             return NOTHING_WRITTEN;
@@ -109,7 +118,7 @@ export class RecordsStore {
   private async writeChunk(
     records: readonly SourceRecord[],
     writer: WriterIdentity,
-    syncedAtMs: number,
+    version: RecordVersion,
   ): Promise<WriteResult> {
     let pending = records;
     let alreadyStored = 0;
@@ -120,7 +129,7 @@ export class RecordsStore {
         await this.options.documentClient.send(
           new TransactWriteCommand({
             TransactItems: pending.map((record) => ({
-              Put: this.conditionalPut(record, writer, syncedAtMs),
+              Put: this.conditionalPut(record, writer, version),
             })),
           }),
         );
@@ -129,7 +138,7 @@ export class RecordsStore {
         if (isValidationException(error)) {
           // It does not say which item: halve until the one it refuses stands alone (a transaction
           // over 4 MB simply goes through in halves).
-          const split = await this.writeInHalves(pending, writer, syncedAtMs, error);
+          const split = await this.writeInHalves(pending, writer, version, error);
           return addResults(split, { written: 0, alreadyStored, requests });
         }
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -166,14 +175,14 @@ export class RecordsStore {
   private async writeInHalves(
     records: readonly SourceRecord[],
     writer: WriterIdentity,
-    syncedAtMs: number,
+    version: RecordVersion,
     error: Error,
   ): Promise<WriteResult> {
     const [only] = records;
     if (records.length === 1 && only) throw this.rejected(only, error.message, error);
     const half = Math.ceil(records.length / 2);
-    const first = await this.writeChunk(records.slice(0, half), writer, syncedAtMs);
-    return addResults(first, await this.writeChunk(records.slice(half), writer, syncedAtMs));
+    const first = await this.writeChunk(records.slice(0, half), writer, version);
+    return addResults(first, await this.writeChunk(records.slice(half), writer, version));
   }
 
   /** Retrying cannot help: the run fails here, naming the record, and the watermark stays before it. */
@@ -185,20 +194,36 @@ export class RecordsStore {
     );
   }
 
-  private conditionalPut(record: SourceRecord, writer: WriterIdentity, syncedAtMs: number) {
+  private conditionalPut(record: SourceRecord, writer: WriterIdentity, version: RecordVersion) {
+    const hash = contentHash(record.data);
     return {
       TableName: this.options.tableName,
       Item: {
         ...recordKeys.record(writer.job, record.key),
         sourceTimestamp: record.sourceTimestampMs,
+        contentHash: hash,
         data: record.data,
         runId: writer.runId,
         fence: writer.fence,
-        syncedAt: syncedAtMs,
+        readAt: version.readAtMs,
+        syncedAt: version.syncedAtMs,
       },
-      ConditionExpression: 'attribute_not_exists(#pk) OR (#ts < :ts AND #fence <= :fence)',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#ts': 'sourceTimestamp', '#fence': 'fence' },
-      ExpressionAttributeValues: { ':ts': record.sourceTimestampMs, ':fence': writer.fence },
+      ConditionExpression:
+        'attribute_not_exists(#pk) OR (#fence <= :fence AND (#ts < :ts OR ' +
+        '(#ts = :ts AND #hash <> :hash AND #readAt < :readAt)))',
+      ExpressionAttributeNames: {
+        '#pk': PARTITION_KEY,
+        '#ts': 'sourceTimestamp',
+        '#fence': 'fence',
+        '#hash': 'contentHash',
+        '#readAt': 'readAt',
+      },
+      ExpressionAttributeValues: {
+        ':ts': record.sourceTimestampMs,
+        ':fence': writer.fence,
+        ':hash': hash,
+        ':readAt': version.readAtMs,
+      },
     };
   }
 }

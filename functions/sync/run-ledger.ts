@@ -1,8 +1,8 @@
 // One ledger item per run in the control table, so "what happened at 04:00?" is a Query, not a log
 // search. Items are unique per run and never contend, so they are written even when the lease was lost:
 // that is exactly the run an operator needs to see. They expire through the table's TTL.
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { controlKeys, TTL_ATTRIBUTE } from '../shared/tables.js';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { controlKeys, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../shared/tables.js';
 import type { Watermark } from './watermark.js';
 
 export type RunOutcome = 'running' | 'succeeded' | 'skipped' | 'failed';
@@ -24,6 +24,10 @@ export interface RunEnd {
   readonly watermarkAfter?: Watermark;
   /** False when the run stopped at its safety margin with a backlog left for the next run. */
   readonly caughtUp?: boolean;
+  /** End of the window the run read (epoch ms): the table is complete up to here when it caught up. */
+  readonly windowEndMs?: number;
+  /** What the endpoint showed of its stream semantics (bounds, order, cap), as the pager judged it. */
+  readonly source?: Readonly<Record<string, string | number | undefined>>;
   /** Why the run skipped (e.g. the lock holder) or stopped early (e.g. the deadline). */
   readonly reason?: string;
   /** Classified causes of Access Denied answers met during the run. */
@@ -67,6 +71,36 @@ export class RunLedger {
         ExpressionAttributeValues: Object.fromEntries(present.map(([, value], i) => [`:v${i}`, value])),
       }),
     );
+  }
+
+  /**
+   * How many succeeded runs in a row before this one ended behind (`caughtUp: false`), counting at most
+   * `limit` earlier items; skipped runs and runs that never ended (crashed) are passed over, and a run that
+   * caught up or failed ends the count.
+   */
+  async runsBehindBefore(run: RunStart, limit = 20): Promise<number> {
+    const { Items = [] } = await this.documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :before',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: {
+          ':pk': controlKeys.jobPartition(run.job),
+          ':first': 'run#',
+          ':before': `run#${new Date(run.startedAtMs).toISOString()}`,
+        },
+        ProjectionExpression: 'outcome, caughtUp',
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    let behind = 0;
+    for (const item of Items) {
+      if (item.outcome === 'skipped' || item.outcome === 'running') continue;
+      if (item.outcome !== 'succeeded' || item.caughtUp !== false) break;
+      behind++;
+    }
+    return behind;
   }
 
   private identity(run: RunStart) {

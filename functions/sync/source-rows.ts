@@ -26,7 +26,8 @@ export function toSourceRecord(row: unknown, rowIndex: number, shape: RowShape):
   const fields = row as Record<string, unknown>;
   const keyParts = shape.keyFields.map((field) => {
     const value = fields[field];
-    if (value === undefined || value === null || value === '') {
+    // An empty part is a value (a ThingWorx entry may have an empty source); a missing one is not.
+    if (value === undefined || value === null) {
       throw new BadSourceRowError(`Row ${rowIndex} has no value in key field "${field}"`);
     }
     if (typeof value === 'object') {
@@ -36,6 +37,9 @@ export function toSourceRecord(row: unknown, rowIndex: number, shape: RowShape):
     }
     return String(value);
   });
+  if (keyParts.every((part) => part === '')) {
+    throw new BadSourceRowError(`Row ${rowIndex} has only empty key fields (${shape.keyFields.join(', ')})`);
+  }
   const key = keyParts.join('#');
   return {
     key,

@@ -42,7 +42,9 @@ export const SYNC_DEFAULTS = Object.freeze({
   requestTimeoutMs: 15_000,
   pageSize: 500,
   timestampField: 'timestamp',
-  keyFields: Object.freeze(['id']),
+  // A ThingWorx stream keys its entries by (timestamp, source): an entry added again with both replaces
+  // the stored one, possibly under a new id. Keyed the same way, the record follows the entry.
+  keyFields: Object.freeze(['timestamp', 'source']),
   overlapMs: 300_000,
   minRemainingTimeMs: DEFAULT_MIN_REMAINING_TIME_MS,
   safetyMarginMs: 20_000,

@@ -14,6 +14,7 @@ import { storeAndCommitInOrder } from './ordered-commits.js';
 import { paginate, type RecordReader } from './paginate.js';
 import type { RecordsStore } from './records-store.js';
 import type { RunEnd, RunLedger, RunStart } from './run-ledger.js';
+import type { ObservedServer } from './source-answers.js';
 import { compareWatermarks, type Watermark, type WatermarkStore } from './watermark.js';
 
 /** The last clock measurement of the endpoint, from the skew monitor. */
@@ -75,8 +76,11 @@ export const SyncMetric = {
   succeeded: 'RunSucceeded',
   failed: 'RunFailed',
   recordsSynced: 'RecordsSynced',
+  /** Seconds from the run's end back to the source time the table is known complete up to. */
   lagSeconds: 'SyncLagSeconds',
   durationMs: 'RunDurationMs',
+  /** Succeeded runs in a row, this one included, that stopped at the deadline with a backlog left. */
+  runsBehind: 'RunsBehindInARow',
 } as const;
 
 export async function runSync(deps: SyncJobDependencies, invocation: Invocation): Promise<RunSummary> {
@@ -136,6 +140,8 @@ class RunProgress {
   pages = 0;
   watermarkBefore: Watermark | undefined;
   watermarkAfter: Watermark | undefined;
+  windowEndMs: number | undefined;
+  source: ObservedServer | undefined;
   readonly authFailureCauses = new Set<string>();
 
   constructor(private readonly fence: number) {}
@@ -148,9 +154,15 @@ class RunProgress {
       pages: this.pages,
       ...(this.watermarkBefore ? { watermarkBefore: this.watermarkBefore } : {}),
       ...(this.watermarkAfter ? { watermarkAfter: this.watermarkAfter } : {}),
+      ...(this.windowEndMs === undefined ? {} : { windowEndMs: this.windowEndMs }),
+      ...(this.source ? { source: definedFields(this.source) } : {}),
       ...(this.authFailureCauses.size > 0 ? { authFailureCauses: [...this.authFailureCauses] } : {}),
     };
   }
+}
+
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as Partial<T>;
 }
 
 /** Syncs the window under the lease; true when it caught up, false when it stopped at the deadline. */
@@ -174,32 +186,53 @@ async function syncUnderLease(
     ? before.timestampMs - settings.overlapMs - skewAllowanceMs
     : settings.initialStartMs;
   const endMs = clock.nowMs() + skewAllowanceMs;
+  progress.windowEndMs = endMs;
 
   const writer = { job: settings.job, runId: run.runId, fence: lease.fence };
-  const pages = paginate(read, { startMs: Math.max(0, startMs), endMs, pageSize: settings.pageSize });
-  return storeAndCommitInOrder(
-    pages,
-    {
-      store: (page) => deps.records.write(page.records, writer, clock.nowMs()),
-      // Counted at commit, in page order, so a failed run's ledger counts exactly what its watermark covers.
-      commit: async (page, written) => {
-        progress.recordsWritten += written.written;
-        progress.recordsAlreadyStored += written.alreadyStored;
-        progress.pages++;
-        const position = progress.watermarkAfter ?? before;
-        if (position && compareWatermarks(page.position, position) <= 0) return;
-        await deps.watermarks.commit(
-          settings.job,
-          page.position,
-          lockFenceConditionCheck(lease, settings.controlTable),
-          { runId: run.runId, fence: lease.fence, committedAtMs: clock.nowMs() },
-        );
-        progress.watermarkAfter = page.position;
+  const pages = paginate(read, {
+    startMs: Math.max(0, startMs),
+    endMs,
+    pageSize: settings.pageSize,
+    nowMs: () => clock.nowMs(),
+  });
+  try {
+    return await storeAndCommitInOrder(
+      pages,
+      {
+        store: (page) =>
+          deps.records.write(page.records, writer, { readAtMs: page.readAtMs, syncedAtMs: clock.nowMs() }),
+        // Counted at commit, in page order, so a failed run's ledger counts exactly what its watermark covers.
+        commit: async (page, written) => {
+          progress.recordsWritten += written.written;
+          progress.recordsAlreadyStored += written.alreadyStored;
+          progress.pages++;
+          const position = progress.watermarkAfter ?? before;
+          if (position && compareWatermarks(page.position, position) <= 0) return;
+          await deps.watermarks.commit(
+            settings.job,
+            page.position,
+            lockFenceConditionCheck(lease, settings.controlTable),
+            { runId: run.runId, fence: lease.fence, committedAtMs: clock.nowMs() },
+          );
+          progress.watermarkAfter = page.position;
+        },
+        stopFetching: () => clock.nowMs() >= fetchDeadlineMs,
+        // The client refuses to start a request that cannot finish before the fetch deadline. With no
+        // failed request behind it (no cause), that is the deadline itself, not an endpoint failure.
+        fetchTimeIsUp: (error) =>
+          error instanceof SyncWardenError &&
+          error.reason === 'deadline-exceeded' &&
+          error.cause === undefined,
       },
-      stopFetching: () => clock.nowMs() >= fetchDeadlineMs,
-    },
-    PAGES_STORED_AT_ONCE,
-  );
+      PAGES_STORED_AT_ONCE,
+    );
+  } finally {
+    progress.source = pages.observed();
+    const adapted = describeAdaptation(progress.source);
+    if (adapted) {
+      deps.logger.warn(`The endpoint ${adapted}; the sync adapted to it`, { source: progress.source });
+    }
+  }
 }
 
 async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<RunSummary> {
@@ -209,15 +242,12 @@ async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Pr
     metrics.addMetric(end.outcome === 'failed' ? SyncMetric.failed : SyncMetric.succeeded, 'Count', 1);
     metrics.addMetric(SyncMetric.recordsSynced, 'Count', end.recordsWritten ?? 0);
     metrics.addMetric(SyncMetric.durationMs, 'Milliseconds', end.endedAtMs - run.startedAtMs);
-    const watermark = end.watermarkAfter ?? end.watermarkBefore;
-    if (watermark) {
-      metrics.addMetric(
-        SyncMetric.lagSeconds,
-        'Count',
-        Math.max(0, (end.endedAtMs - watermark.timestampMs) / 1000),
-      );
+    const completeToMs = completeUpToMs(end);
+    if (completeToMs !== undefined) {
+      metrics.addMetric(SyncMetric.lagSeconds, 'Seconds', Math.max(0, (end.endedAtMs - completeToMs) / 1000));
     }
   }
+  if (end.outcome === 'succeeded') await publishRunsBehind(deps, run, end);
   try {
     await deps.ledger.end(run, end);
   } catch (error) {
@@ -227,6 +257,40 @@ async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Pr
   const log = end.outcome === 'failed' ? deps.logger.error : deps.logger.info;
   log.call(deps.logger, `Run ${end.outcome}`, { run: summary });
   return summary;
+}
+
+/** What the server does that a plain ThingWorx stream query does not, if anything. */
+function describeAdaptation(source: ObservedServer): string | undefined {
+  const notes = [
+    source.order === 'newest first' ? 'ignores oldestFirst (answers newest first)' : '',
+    source.order === 'unordered' ? 'answers in no stable order' : '',
+    source.maxItemsCap === undefined
+      ? ''
+      : `caps answers at ${source.maxItemsCap} rows whatever maxItems asks`,
+  ].filter(Boolean);
+  return notes.length > 0 ? notes.join(' and ') : undefined;
+}
+
+/**
+ * The source time up to which the table is known complete: the window end the source confirmed when
+ * the run caught up, else the committed watermark. (A quiet stream's watermark stands still while the
+ * runs keep up: measured from it, the lag alarm would fire on every quiet weekend.)
+ */
+function completeUpToMs(end: RunEnd): number | undefined {
+  if (end.outcome === 'succeeded' && end.caughtUp && end.windowEndMs !== undefined) {
+    return Math.min(end.windowEndMs, end.endedAtMs);
+  }
+  return (end.watermarkAfter ?? end.watermarkBefore)?.timestampMs;
+}
+
+/** How many succeeded runs in a row stopped behind; a ledger that cannot answer costs the metric, not the run. */
+async function publishRunsBehind(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<void> {
+  try {
+    const behind = end.caughtUp === false ? 1 + (await deps.ledger.runsBehindBefore(run)) : 0;
+    deps.metrics.addMetric(SyncMetric.runsBehind, 'Count', behind);
+  } catch (error) {
+    deps.logger.error('Could not count the runs behind in the run ledger', { error: describeError(error) });
+  }
 }
 
 function describeError(error: unknown): NonNullable<RunEnd['error']> {

@@ -1,8 +1,19 @@
-// Compares the records table with the source's ground truth: every source entry at or before the
-// watermark must be stored. Used by `npm start`'s summary and the sync tests.
+// Compares the records table with the simulator's ground truth: every source entry at or before the
+// watermark must be stored (no gap) with its current content (not stale), and the table should hold no
+// record of that span the source no longer has (a twin left by an entry replaced under a new id). Used by
+// `npm start`'s summary and the sync tests. Records are keyed exactly as the sync keys them.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { recordKeys } from '../../functions/shared/tables.js';
+import { contentHash } from '../../functions/sync/record-content.js';
+import { type RowShape, toSourceRecord } from '../../functions/sync/source-rows.js';
 import type { Watermark } from '../../functions/sync/watermark.js';
+import type { StreamEntry } from './thingworx-simulator/index.js';
+import { streamEntriesTable } from './thingworx-simulator/infotable.js';
+
+export interface StoredRecord {
+  readonly sourceTimestampMs: number;
+  readonly contentHash: string;
+}
 
 export interface GapReport {
   readonly recordsInTable: number;
@@ -11,14 +22,19 @@ export interface GapReport {
   readonly sourceEntriesTotal: number;
   /** Keys of covered source entries missing from the table. */
   readonly missingKeys: readonly string[];
+  /** Keys of covered source entries whose stored content is not the source's current content. */
+  readonly staleKeys: readonly string[];
+  /** Keys of records between the source's oldest entry and the watermark that the source does not hold. */
+  readonly extraKeys: readonly string[];
 }
 
-export async function storedRecordKeys(
+/** Every record of the job: key → timestamp and content hash. */
+export async function storedRecords(
   documentClient: DynamoDBDocumentClient,
   recordsTable: string,
   job: string,
-): Promise<Set<string>> {
-  const keys = new Set<string>();
+): Promise<Map<string, StoredRecord>> {
+  const records = new Map<string, StoredRecord>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient.send(
@@ -26,33 +42,75 @@ export async function storedRecordKeys(
         TableName: recordsTable,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': recordKeys.jobPartition(job) },
-        ProjectionExpression: 'sk',
+        ProjectionExpression: 'sk, sourceTimestamp, contentHash',
         ExclusiveStartKey,
       }),
     );
-    for (const item of page.Items ?? []) keys.add(String(item.sk));
+    for (const item of page.Items ?? []) {
+      records.set(String(item.sk), {
+        sourceTimestampMs: Number(item.sourceTimestamp),
+        contentHash: String(item.contentHash),
+      });
+    }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return keys;
+  return records;
+}
+
+export async function storedRecordKeys(
+  documentClient: DynamoDBDocumentClient,
+  recordsTable: string,
+  job: string,
+): Promise<Set<string>> {
+  return new Set((await storedRecords(documentClient, recordsTable, job)).keys());
+}
+
+/** The records the sync makes of these entries: the rows the simulator serves, keyed by `shape`. */
+export function sourceRecordsOf(entries: readonly StreamEntry[], shape: RowShape) {
+  return streamEntriesTable(entries).rows.map((row, index) => toSourceRecord(row, index, shape));
 }
 
 /**
- * Entries that arrived at the source after the last run read it (`arrivedAtMs` later than
- * `lastReadAtMs`) are not gaps yet: the next run's overlap window picks them up.
+ * Entries that arrived (or were replaced) at the source after the last run read it (`arrivedAtMs` later
+ * than `lastReadAtMs`) are not gaps yet: the next run's overlap window picks them up.
  */
 export function findGaps(
-  source: readonly { id: string; timestamp: number; arrivedAtMs?: number }[],
-  stored: ReadonlySet<string>,
+  source: readonly StreamEntry[],
+  stored: ReadonlyMap<string, StoredRecord>,
   watermark: Watermark | undefined,
+  shape: RowShape,
   lastReadAtMs = Number.POSITIVE_INFINITY,
 ): GapReport {
+  const records = sourceRecordsOf(source, shape);
   const covered = watermark
-    ? source.filter((e) => e.timestamp <= watermark.timestampMs && (e.arrivedAtMs ?? 0) <= lastReadAtMs)
+    ? records.filter(
+        (record, i) =>
+          record.sourceTimestampMs <= watermark.timestampMs &&
+          ((source[i] as StreamEntry).arrivedAtMs ?? 0) <= lastReadAtMs,
+      )
     : [];
+  const sourceKeys = new Set(records.map((record) => record.key));
+  const oldestMs = records.reduce((min, r) => Math.min(min, r.sourceTimestampMs), Number.POSITIVE_INFINITY);
   return {
     recordsInTable: stored.size,
     sourceEntriesCovered: covered.length,
     sourceEntriesTotal: source.length,
-    missingKeys: covered.filter((entry) => !stored.has(entry.id)).map((entry) => entry.id),
+    missingKeys: covered.filter((record) => !stored.has(record.key)).map((record) => record.key),
+    staleKeys: covered
+      .filter((record) => {
+        const held = stored.get(record.key);
+        return held !== undefined && held.contentHash !== contentHash(record.data);
+      })
+      .map((record) => record.key),
+    extraKeys: watermark
+      ? [...stored]
+          .filter(
+            ([key, held]) =>
+              !sourceKeys.has(key) &&
+              held.sourceTimestampMs >= oldestMs &&
+              held.sourceTimestampMs <= watermark.timestampMs,
+          )
+          .map(([key]) => key)
+      : [],
   };
 }

@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SkewMeasurement } from '../../functions/clock-skew/measure.js';
 import type { TableNames } from '../../functions/shared/tables.js';
+import { SYNC_DEFAULTS } from '../../functions/sync/sync-config.js';
 import type { RunSummary } from '../../functions/sync/sync-job.js';
 import { WatermarkStore } from '../../functions/sync/watermark.js';
 import { parseDurationMs, parseSignedDurationMs } from './duration.js';
@@ -17,8 +18,14 @@ import {
   localDynamoDbClientConfig,
   startDynamoDbLocal,
 } from './dynamodb-local.js';
-import { findGaps, storedRecordKeys } from './gap-check.js';
+import { findGaps, storedRecords } from './gap-check.js';
 import { lambdaContext } from './lambda-context.js';
+import {
+  type BackendOptions,
+  describeBackend,
+  parseBackendSpec,
+  resolveBackend,
+} from './thingworx-simulator/backend-profile.js';
 import { startThingWorxSimulator, type ThingWorxSimulator } from './thingworx-simulator/index.js';
 
 const STATE_DIR = resolve('.syncwarden');
@@ -40,6 +47,9 @@ const USAGE = `Usage: npm start -- [options]
                          or set SYNCWARDEN_APP_KEY
   --sim-clock-offset <d> run the simulator's clock this far ahead (e.g. 2.5s, -700ms), to see the
                          clock-skew monitor measure it and the sync widen its overlap
+  --backend <spec>       the simulator answers like this ThingWorx back end: postgres (default) or dse,
+                         with switches: e.g. dse,startExclusive,ignoreOldestFirst,maxItemsCap=200,
+                         upsertKeepsId=false,upsert=false (see the README)
   --json                 print one JSON object per run and a JSON summary
   --help`;
 
@@ -52,6 +62,7 @@ interface Options {
   thing: string;
   appKeyFile: string | undefined;
   simClockOffsetMs: number;
+  backend: BackendOptions | undefined;
   json: boolean;
 }
 
@@ -67,6 +78,7 @@ function parseOptions(argv: string[]): Options {
       thing: { type: 'string', default: 'SensorStream' },
       'app-key-file': { type: 'string' },
       'sim-clock-offset': { type: 'string', default: '0ms' },
+      backend: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -88,8 +100,18 @@ function parseOptions(argv: string[]): Options {
     thing: values.thing,
     appKeyFile: values['app-key-file'],
     simClockOffsetMs: parseSignedDurationMs('--sim-clock-offset', values['sim-clock-offset']),
+    backend: values.backend === undefined ? undefined : backendOption(values.backend, values.endpoint),
     json: values.json,
   };
+}
+
+function backendOption(spec: string, endpoint: string | undefined): BackendOptions {
+  if (endpoint) throw new Error('--backend shapes the simulator; it cannot be used with --endpoint');
+  try {
+    return parseBackendSpec(spec);
+  } catch (error) {
+    throw new Error(`--backend: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Writes the key where the file key source reads it; the key itself is never printed. */
@@ -128,9 +150,20 @@ function describeRun(n: number, result: RunSummary | Error, nowMs: number): stri
       return (
         `run ${n}: ${result.outcome}, ${result.recordsWritten ?? 0} records written ` +
         `(${result.recordsAlreadyStored ?? 0} already stored), ${result.pages ?? 0} pages, lag ${lagS} s` +
-        (result.caughtUp === false ? ', backlog left for the next run' : '')
+        (result.caughtUp === false ? ', backlog left for the next run' : '') +
+        describeSource(result.source)
       );
   }
+}
+
+/** What the run found unusual about the server, if anything: the pager adapted to it. */
+function describeSource(source: RunSummary['source']): string {
+  if (!source) return '';
+  const notes = [
+    source.order === 'newest first' || source.order === 'unordered' ? `rows ${source.order}` : '',
+    source.maxItemsCap === undefined ? '' : `server caps answers at ${source.maxItemsCap} rows`,
+  ].filter(Boolean);
+  return notes.length > 0 ? `; adapted: ${notes.join(', ')}` : '';
 }
 
 function describeSkew(m: SkewMeasurement): string {
@@ -196,6 +229,7 @@ async function main(): Promise<void> {
         // entry ids with new timestamps, which the table would take for newer versions of old records.
         seed: Date.now() % 2_147_483_647,
         clockOffsetMs: options.simClockOffsetMs,
+        ...(options.backend ? { backend: options.backend } : {}),
         thing: options.thing,
         entriesPerSecond: 20,
         lateFraction: 0.1,
@@ -216,6 +250,7 @@ async function main(): Promise<void> {
       say(
         `ThingWorx sim    ${simulator.baseUrl} (Thing ${options.thing}, ${simulator.stream.size()} entries, growing)`,
       );
+      say(`  back end       ${describeBackend(resolveBackend(options.backend))}`);
     }
     say(`App key          from ${keyFile} (never printed)`);
     const skewTarget = { name: SKEW_TARGET, url: new URL('/Thingworx/', baseUrl).href, toleranceMs: 5_000 };
@@ -301,14 +336,17 @@ async function main(): Promise<void> {
     }
 
     const watermark = await watermarks.read(JOB);
-    const stored = await storedRecordKeys(documentClient, TABLES.recordsTable, JOB);
-    const gaps = simulator ? findGaps(simulator.stream.all(), stored, watermark, lastReadAtMs) : undefined;
+    const stored = await storedRecords(documentClient, TABLES.recordsTable, JOB);
+    const gaps = simulator
+      ? findGaps(simulator.stream.all(), stored, watermark, SYNC_DEFAULTS, lastReadAtMs)
+      : undefined;
     const summary = {
       ...counts,
       recordsInTable: stored.size,
       sourceEntries: gaps?.sourceEntriesTotal,
       sourceEntriesUpToWatermark: gaps?.sourceEntriesCovered,
       gaps: gaps?.missingKeys.length,
+      staleRecords: gaps?.staleKeys.length,
       watermark: watermark ? new Date(watermark.timestampMs).toISOString() : undefined,
     };
     client.destroy();
@@ -320,11 +358,13 @@ async function main(): Promise<void> {
       say(`  records in table ${stored.size}; watermark ${summary.watermark ?? 'none yet'}`);
       say(
         gaps
-          ? `  source entries ${gaps.sourceEntriesTotal}, of which ${gaps.sourceEntriesCovered} at or before the watermark; gaps found: ${gaps.missingKeys.length}`
+          ? `  source entries ${gaps.sourceEntriesTotal}, of which ${gaps.sourceEntriesCovered} at or before the watermark; ` +
+              `gaps found: ${gaps.missingKeys.length}, stale records: ${gaps.staleKeys.length}`
           : '  gaps: not checked (a real endpoint has no ground truth to compare with)',
       );
     }
-    process.exitCode = counts.failed > 0 || (gaps?.missingKeys.length ?? 0) > 0 ? 1 : 0;
+    const wrong = (gaps?.missingKeys.length ?? 0) + (gaps?.staleKeys.length ?? 0);
+    process.exitCode = counts.failed > 0 || wrong > 0 ? 1 : 0;
   } finally {
     await shutdown();
   }

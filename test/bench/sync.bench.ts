@@ -184,7 +184,12 @@ async function conditionalCeiling(
     data: row,
   }));
   const started = performance.now();
-  const { written } = await store.write(records, { job: 'bench', runId: 'ceiling', fence: 1 }, Date.now());
+  const now = Date.now();
+  const { written } = await store.write(
+    records,
+    { job: 'bench', runId: 'ceiling', fence: 1 },
+    { readAtMs: now, syncedAtMs: now },
+  );
   if (written !== rows.length) throw new Error(`the ceiling wrote ${written} of ${rows.length} records`);
   return figure('(d) ceiling: RecordsStore alone', addedLatencyMs, rows.length, started, db.requests());
 }

@@ -10,10 +10,11 @@ import { createSyncDependencies } from '../../functions/sync/dependencies.js';
 import type { RecordReader } from '../../functions/sync/paginate.js';
 import { loadSyncConfig } from '../../functions/sync/sync-config.js';
 import { runSync, type SyncJobDependencies } from '../../functions/sync/sync-job.js';
-import { WatermarkStore } from '../../functions/sync/watermark.js';
-import { findGaps, storedRecordKeys } from '../../infra/local/gap-check.js';
+import { type Watermark, WatermarkStore } from '../../functions/sync/watermark.js';
+import { findGaps, sourceRecordsOf, storedRecords } from '../../infra/local/gap-check.js';
 import {
   type SimulatorOptions,
+  type StreamEntry,
   startThingWorxSimulator,
   type ThingWorxSimulator,
 } from '../../infra/local/thingworx-simulator/index.js';
@@ -48,10 +49,22 @@ export interface SyncHarness {
    * `before` holds the request back, `after` holds back the answer it got.
    */
   depsWithReadHook(hooks: ReadHooks): SyncJobDependencies;
+  /**
+   * Dependencies whose run dies once its n-th watermark commit has landed, as a killed Lambda does: every
+   * later read and commit hangs, and the lease stays held. `died` resolves with that watermark.
+   */
+  depsThatCrashAfterCommits(n: number): { deps: SyncJobDependencies; died: Promise<Watermark> };
   /** Replaces the key file's content with a new key: a rotation as the file key source sees it. */
   rotateKey(): { keyId: string };
   readonly keyFile: string;
+  /** Gaps, stale and extra records against the simulator's ground truth, keyed as the sync keys them. */
   gapReport(): Promise<ReturnType<typeof findGaps>>;
+  /** The record keys of the simulator's current entries, as the sync makes them. */
+  sourceKeys(): Set<string>;
+  /** The record keys in the records table. */
+  storedKeys(): Promise<Set<string>>;
+  /** The record key the sync gives a simulator entry. */
+  keyOf(entry: StreamEntry): string;
   watermark(): ReturnType<WatermarkStore['read']>;
   close(): Promise<void>;
 }
@@ -106,6 +119,7 @@ export async function startSyncHarness(
       });
     },
     depsWithReadHook: (hooks) => withReadHooks(deps, hooks),
+    depsThatCrashAfterCommits: (n) => crashAfterCommits(deps, n),
     rotateKey: () => {
       const next = sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` });
       writeKey(next.keyId);
@@ -114,10 +128,15 @@ export async function startSyncHarness(
     gapReport: async () =>
       findGaps(
         sim.stream.all(),
-        await storedRecordKeys(db.documentClient, db.tables.recordsTable, job),
+        await storedRecords(db.documentClient, db.tables.recordsTable, job),
         await watermarks.read(job),
+        config,
         lastRunStartMs,
       ),
+    sourceKeys: () => new Set(sourceRecordsOf(sim.stream.all(), config).map((record) => record.key)),
+    keyOf: (entry) => sourceRecordsOf([entry], config)[0]?.key ?? '',
+    storedKeys: async () =>
+      new Set((await storedRecords(db.documentClient, db.tables.recordsTable, job)).keys()),
     watermark: () => watermarks.read(job),
     close: async () => {
       sim.stream.stopGrowth();
@@ -126,6 +145,31 @@ export async function startSyncHarness(
     },
   };
   return harness;
+}
+
+function crashAfterCommits(deps: SyncJobDependencies, n: number) {
+  let dead = false;
+  let commits = 0;
+  let died!: (watermark: Watermark) => void;
+  const diedAt = new Promise<Watermark>((resolve) => {
+    died = resolve;
+  });
+  const store = deps.watermarks;
+  const watermarks = Object.create(store) as WatermarkStore;
+  watermarks.commit = async (...args: Parameters<WatermarkStore['commit']>) => {
+    if (dead || ++commits > n) return never();
+    await store.commit(...args);
+    if (commits === n) {
+      dead = true;
+      setImmediate(() => died(args[1])); // once the run has gone as far as it can: to a hanging call
+    }
+  };
+  const hooked = withReadHooks(deps, {
+    before: async () => {
+      if (dead) await never();
+    },
+  });
+  return { deps: { ...hooked, watermarks }, died: diedAt };
 }
 
 /** A promise that never settles: a request that hangs until the process dies. */

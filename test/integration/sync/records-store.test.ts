@@ -10,6 +10,9 @@ import {
 import { localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
 
+/** Read and stored at `ms`. */
+const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
+
 const record = (key: string, sourceTimestampMs: number, value = key): SourceRecord => ({
   key,
   sourceTimestampMs,
@@ -45,7 +48,7 @@ describe('records store', () => {
   it('writes every record of a batch larger than one transaction, once', async () => {
     const records = Array.from({ length: 730 }, (_, i) => record(`r${i}`, 1000 + i));
 
-    const result = await store.write(records, { job: 'bulk', runId: 'run-1', fence: 1 }, 5);
+    const result = await store.write(records, { job: 'bulk', runId: 'run-1', fence: 1 }, at(5));
 
     expect(result).toMatchObject({ written: 730, alreadyStored: 0 });
     expect(result.requests).toBe(8);
@@ -60,12 +63,12 @@ describe('records store', () => {
 
   it('counts a re-read of stored records as already stored and changes nothing', async () => {
     const job = 'reread';
-    await store.write([record('a', 10), record('b', 20)], { job, runId: 'run-1', fence: 1 }, 5);
+    await store.write([record('a', 10), record('b', 20)], { job, runId: 'run-1', fence: 1 }, at(5));
 
     const result = await store.write(
       [record('a', 10), record('b', 20), record('c', 30)],
       { job, runId: 'run-2', fence: 2 },
-      6,
+      at(6),
     );
 
     expect(result).toMatchObject({ written: 1, alreadyStored: 2 });
@@ -79,9 +82,13 @@ describe('records store', () => {
 
   it('never lets a run with a lower fence replace a record, even with a newer timestamp', async () => {
     const job = 'stale-writer';
-    await store.write([record('a', 10, 'from fence 5')], { job, runId: 'current', fence: 5 }, 5);
+    await store.write([record('a', 10, 'from fence 5')], { job, runId: 'current', fence: 5 }, at(5));
 
-    const result = await store.write([record('a', 99, 'from fence 4')], { job, runId: 'stale', fence: 4 }, 6);
+    const result = await store.write(
+      [record('a', 99, 'from fence 4')],
+      { job, runId: 'stale', fence: 4 },
+      at(6),
+    );
 
     expect(result).toMatchObject({ written: 0, alreadyStored: 1 });
     const [item] = await storedItems(job);
@@ -90,9 +97,9 @@ describe('records store', () => {
 
   it('never replaces a record with an older version of it', async () => {
     const job = 'older-version';
-    await store.write([record('a', 50, 'new')], { job, runId: 'run-1', fence: 1 }, 5);
+    await store.write([record('a', 50, 'new')], { job, runId: 'run-1', fence: 1 }, at(5));
 
-    await store.write([record('a', 40, 'old')], { job, runId: 'run-2', fence: 2 }, 6);
+    await store.write([record('a', 40, 'old')], { job, runId: 'run-2', fence: 2 }, at(6));
 
     const [item] = await storedItems(job);
     expect(item).toMatchObject({ sourceTimestamp: 50, data: { value: 'new' } });
@@ -100,13 +107,88 @@ describe('records store', () => {
 
   it('replaces a record with a newer version written under an equal or higher fence', async () => {
     const job = 'newer-version';
-    await store.write([record('a', 50, 'v1')], { job, runId: 'run-1', fence: 1 }, 5);
+    await store.write([record('a', 50, 'v1')], { job, runId: 'run-1', fence: 1 }, at(5));
 
-    const result = await store.write([record('a', 60, 'v2')], { job, runId: 'run-2', fence: 2 }, 6);
+    const result = await store.write([record('a', 60, 'v2')], { job, runId: 'run-2', fence: 2 }, at(6));
 
     expect(result.written).toBe(1);
     const [item] = await storedItems(job);
     expect(item).toMatchObject({ sourceTimestamp: 60, data: { value: 'v2' } });
+  });
+
+  describe('an entry the source replaced in place (same timestamp, new content)', () => {
+    it('replaces the stored record when the new content was read later', async () => {
+      const job = 'upsert-later';
+      await store.write([record('a', 50, 'first')], { job, runId: 'run-1', fence: 1 }, at(100));
+
+      const result = await store.write(
+        [record('a', 50, 'replaced')],
+        { job, runId: 'run-2', fence: 2 },
+        at(200),
+      );
+
+      expect(result).toMatchObject({ written: 1, alreadyStored: 0 });
+      const [item] = await storedItems(job);
+      expect(item).toMatchObject({
+        sourceTimestamp: 50,
+        data: { value: 'replaced' },
+        readAt: 200,
+        runId: 'run-2',
+      });
+    });
+
+    it('never goes back to content that was read earlier than the stored one', async () => {
+      const job = 'upsert-earlier-read';
+      await store.write([record('a', 50, 'read at 200')], { job, runId: 'zombie', fence: 1 }, at(200));
+
+      // A later run that read before the upsert landed: same timestamp, older content.
+      const result = await store.write(
+        [record('a', 50, 'read at 150')],
+        { job, runId: 'later', fence: 2 },
+        at(150),
+      );
+
+      expect(result).toMatchObject({ written: 0, alreadyStored: 1 });
+      const [item] = await storedItems(job);
+      expect(item).toMatchObject({ data: { value: 'read at 200' } });
+    });
+
+    it('never takes new content from a lower fence, however late it was read', async () => {
+      const job = 'upsert-lower-fence';
+      await store.write([record('a', 50, 'fence 5')], { job, runId: 'current', fence: 5 }, at(100));
+
+      const result = await store.write(
+        [record('a', 50, 'fence 4')],
+        { job, runId: 'stale', fence: 4 },
+        at(900),
+      );
+
+      expect(result).toMatchObject({ written: 0, alreadyStored: 1 });
+      const [item] = await storedItems(job);
+      expect(item).toMatchObject({ data: { value: 'fence 5' } });
+    });
+
+    it('writes nothing for the same content read again later', async () => {
+      const job = 'same-content';
+      await store.write([record('a', 50, 'same')], { job, runId: 'run-1', fence: 1 }, at(100));
+
+      const result = await store.write([record('a', 50, 'same')], { job, runId: 'run-2', fence: 2 }, at(200));
+
+      expect(result).toMatchObject({ written: 0, alreadyStored: 1 });
+      const [item] = await storedItems(job);
+      expect(item).toMatchObject({ runId: 'run-1', readAt: 100 });
+    });
+
+    it('tells content apart whatever the order of its fields', async () => {
+      const job = 'field-order';
+      const first: SourceRecord = { key: 'a', sourceTimestampMs: 50, data: { x: 1, y: { p: 1, q: 2 } } };
+      const reordered: SourceRecord = { key: 'a', sourceTimestampMs: 50, data: { y: { q: 2, p: 1 }, x: 1 } };
+      await store.write([first], { job, runId: 'run-1', fence: 1 }, at(100));
+
+      const result = await store.write([reordered], { job, runId: 'run-2', fence: 2 }, at(200));
+
+      expect(result).toMatchObject({ written: 0, alreadyStored: 1 });
+    });
   });
 
   it('keeps the newest version when one batch holds a key twice', async () => {
@@ -115,7 +197,7 @@ describe('records store', () => {
     await store.write(
       [record('a', 70, 'newest'), record('a', 10, 'oldest')],
       { job, runId: 'run-1', fence: 1 },
-      5,
+      at(5),
     );
 
     const items = await storedItems(job);
@@ -156,8 +238,8 @@ describe('records store', () => {
       const page = (from: number) => Array.from({ length: 60 }, (_, i) => record(`r${from + i}`, from + i));
 
       const [first, second] = await Promise.all([
-        limited.write(page(0), writer, 5),
-        limited.write(page(60), writer, 5),
+        limited.write(page(0), writer, at(5)),
+        limited.write(page(60), writer, at(5)),
       ]);
 
       expect(first.written + second.written).toBe(120);
@@ -170,7 +252,7 @@ describe('records store', () => {
       const { store: limited, counts } = countingStore({ concurrency: 1, transactionSize: 20 });
       const large = Array.from({ length: 20 }, (_, i) => record(`big${i}`, i, 'x'.repeat(300_000)));
 
-      const result = await limited.write(large, { job: 'halves', runId: 'run-1', fence: 1 }, 5);
+      const result = await limited.write(large, { job: 'halves', runId: 'run-1', fence: 1 }, at(5));
 
       expect(result.written).toBe(20);
       expect(counts.requests).toBe(3); // refused whole (6 MB), then two halves of 3 MB
@@ -184,7 +266,7 @@ describe('records store', () => {
       records[25] = record(`k025-${'x'.repeat(1_100)}`, 25);
 
       const error = await limited
-        .write(records, { job: 'fails', runId: 'run-1', fence: 1 }, 5)
+        .write(records, { job: 'fails', runId: 'run-1', fence: 1 }, at(5))
         .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(Error);

@@ -3,7 +3,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlKeys } from '../../../functions/shared/tables.js';
-import { storedRecordKeys } from '../../../infra/local/gap-check.js';
 import type { FaultRule } from '../../../infra/local/thingworx-simulator/index.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 
@@ -42,8 +41,7 @@ describe('sync run when the endpoint fails mid-run', () => {
       h.sim.faults.clear();
       const retry = await h.run();
       expect(retry.outcome).toBe('succeeded');
-      const stored = await storedRecordKeys(h.db.documentClient, h.db.tables.recordsTable, h.job);
-      expect(stored).toEqual(new Set(h.sim.stream.all().map((e) => e.id)));
+      expect(await h.storedKeys()).toEqual(h.sourceKeys());
     },
   );
 
@@ -84,8 +82,7 @@ describe('sync run when the endpoint fails mid-run', () => {
     expect(summary.outcome).toBe('succeeded');
     expect(summary.authFailureCauses).toEqual(['stale-key']);
     expect(h.sim.requests.count({ status: 401 })).toBe(1);
-    const stored = await storedRecordKeys(h.db.documentClient, h.db.tables.recordsTable, h.job);
-    expect(stored).toEqual(new Set(h.sim.stream.all().map((e) => e.id)));
+    expect(await h.storedKeys()).toEqual(h.sourceKeys());
   });
 });
 

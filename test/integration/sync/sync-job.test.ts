@@ -6,7 +6,6 @@ import { controlKeys } from '../../../functions/shared/tables.js';
 import { RecordRejectedError } from '../../../functions/sync/records-store.js';
 import type { SyncJobDependencies } from '../../../functions/sync/sync-job.js';
 import { LeaseLostError, type Watermark, type WatermarkStore } from '../../../functions/sync/watermark.js';
-import { storedRecordKeys } from '../../../infra/local/gap-check.js';
 import { never, type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 
 const harnesses: SyncHarness[] = [];
@@ -19,10 +18,8 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 
-async function storedKeys(h: SyncHarness) {
-  return storedRecordKeys(h.db.documentClient, h.db.tables.recordsTable, h.job);
-}
-const sourceKeys = (h: SyncHarness) => new Set(h.sim.stream.all().map((entry) => entry.id));
+const storedKeys = (h: SyncHarness) => h.storedKeys();
+const sourceKeys = (h: SyncHarness) => h.sourceKeys();
 
 describe('sync run', () => {
   it('copies every source entry on the first run and commits the watermark at the newest one', async () => {
@@ -156,7 +153,7 @@ describe('sync run', () => {
     h.sim.stream.generate(120, { toMs: Date.now() - 60_000 });
     await h.run();
     const before = await h.watermark();
-    h.sim.stream.append({ timestamp: Date.now() - 1_000, status: '' });
+    h.sim.stream.append({ timestamp: Date.now() - 1_000, status: null as unknown as string });
 
     const failed = h.run();
 
@@ -178,7 +175,7 @@ describe('sync run', () => {
 
     expect(error).toBeInstanceOf(RecordRejectedError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^DynamoDB rejected record "${tooLarge.id}" for .+: Item size has exceeded`),
+      new RegExp(`^DynamoDB rejected record "${h.keyOf(tooLarge)}" for .+: Item size has exceeded`),
     );
     const watermark = await h.watermark();
     const before = h.sim.stream.all().filter((e) => e.timestamp < tooLarge.timestamp);
@@ -187,9 +184,45 @@ describe('sync run', () => {
     expect(watermark?.timestampMs).toBeGreaterThanOrEqual(before[299]?.timestamp ?? Number.NaN);
     const stored = await storedKeys(h);
     const due = h.sim.stream.all().filter((e) => watermark && e.timestamp <= watermark.timestampMs);
-    for (const entry of due) expect(stored.has(entry.id)).toBe(true); // no gap up to the watermark
-    expect(stored.has(tooLarge.id)).toBe(false);
+    for (const entry of due) expect(stored.has(h.keyOf(entry))).toBe(true); // no gap up to the watermark
+    expect(stored.has(h.keyOf(tooLarge))).toBe(false);
     expect(h.metrics.count('RunFailed')).toBe(1);
+  });
+
+  it('counts the runs in a row that stopped at their deadline, and the next run that catches up resets it', async () => {
+    const h = await harness('behind', {
+      env: { PAGE_SIZE: '50', SAFETY_MARGIN_MS: '0', MIN_REMAINING_TIME_MS: '0' },
+    });
+    h.sim.stream.generate(600, { toMs: h.sim.clock.nowMs() - 1_000 });
+    h.sim.faults.set({ kind: 'latency', ms: 100 }); // a slow endpoint: a few pages fit in 300 ms
+    const behind: boolean[] = [];
+    for (let run = 0; run < 3; run++) {
+      const summary = await h.run({ remainingTimeMs: 300 });
+      behind.push(summary.caughtUp === false);
+    }
+    h.sim.faults.clear();
+
+    const caughtUp = await h.run();
+
+    expect(behind).toEqual([true, true, true]);
+    expect(caughtUp).toMatchObject({ outcome: 'succeeded', caughtUp: true });
+    expect(h.metrics.values('RunsBehindInARow')).toEqual([1, 2, 3, 0]);
+    expect(h.metrics.named('SyncLagSeconds').map((m) => m.unit)).toEqual(Array(4).fill('Seconds'));
+    expect(await storedKeys(h)).toEqual(sourceKeys(h));
+  });
+
+  it('measures the lag of a run that caught up from the window end it confirmed, not from the last entry', async () => {
+    const h = await harness('quiet-lag');
+    h.sim.stream.generate(50, {
+      fromMs: h.sim.clock.nowMs() - 7_200_000,
+      toMs: h.sim.clock.nowMs() - 3_600_000,
+    });
+
+    const summary = await h.run();
+
+    expect(summary.caughtUp).toBe(true);
+    const [lagSeconds] = h.metrics.values('SyncLagSeconds');
+    expect(lagSeconds).toBeLessThan(60); // the newest entry is an hour old, but nothing newer exists
   });
 
   it('records each run in the ledger: outcome, counts and the watermark before and after', async () => {

@@ -129,6 +129,23 @@ describe('storeAndCommitInOrder', () => {
     expect(s.log.filter((line) => line.startsWith('committed'))).toEqual(['committed 1', 'committed 2']);
   });
 
+  it('ends as stopped, not failed, when a fetch fails only because the time for fetching is up', async () => {
+    const s = scenario(3, { failFetchAfter: 2 });
+    const steps = { ...s.steps, fetchTimeIsUp: (error: unknown) => /page 3/.test(String(error)) };
+    for (const store of s.stores) store.resolve();
+
+    expect(await storeAndCommitInOrder(s.pages(), steps, 2)).toBe(false);
+    expect(s.log.filter((line) => line.startsWith('committed'))).toEqual(['committed 1', 'committed 2']);
+  });
+
+  it('still fails on a fetch error that is not the time running out', async () => {
+    const s = scenario(3, { failFetchAfter: 2 });
+    const steps = { ...s.steps, fetchTimeIsUp: () => false };
+    for (const store of s.stores) store.resolve();
+
+    await expect(storeAndCommitInOrder(s.pages(), steps, 2)).rejects.toThrow('fetching page 3 failed');
+  });
+
   it('stops fetching when asked, commits what is in flight and reports that it did not run out', async () => {
     const s = scenario(5);
     let fetched = 0;

@@ -1,112 +1,307 @@
+// The pager against the simulator's in-memory stream engine (no HTTP) under every back-end profile and
+// switch: what it yields must be exactly the window's entries, each once, in complete timestamp groups,
+// or the run must fail with a cause that names the server's behaviour. The reader caps its queries, so a
+// pager that loops fails in milliseconds with a named error instead of exhausting the worker's memory.
 import { describe, expect, it } from 'vitest';
 import {
   type Page,
+  type PageStream,
   paginate,
   type RecordReader,
   TimestampGroupTooLargeError,
 } from '../../../functions/sync/paginate.js';
 import type { SourceRecord } from '../../../functions/sync/records-store.js';
+import { SourceBehaviourError } from '../../../functions/sync/source-answers.js';
+import { SYNC_DEFAULTS } from '../../../functions/sync/sync-config.js';
+import { compareWatermarks } from '../../../functions/sync/watermark.js';
+import { sourceRecordsOf } from '../../../infra/local/gap-check.js';
+import type { BackendOptions } from '../../../infra/local/thingworx-simulator/backend-profile.js';
+import { createPrng } from '../../../infra/local/thingworx-simulator/prng.js';
+import { StreamStore } from '../../../infra/local/thingworx-simulator/stream.js';
 
-/** An in-memory source that answers like QueryStreamEntriesWithData with oldestFirst: true. */
-function sourceOf(records: SourceRecord[]) {
+const NOW_MS = 1_800_000_000_000;
+const MAX_QUERIES = 2_000;
+
+class TooManyQueriesError extends Error {}
+
+/** The simulator's stream engine, asked exactly as the sync's reader asks ThingWorx (oldest first). */
+function streamSource(backend: BackendOptions, seed = 3) {
+  const stream = new StreamStore({ nowMs: () => NOW_MS }, createPrng(seed, 'stream'), { backend });
   const queries: { startMs: number; endMs: number; maxItems: number }[] = [];
   const read: RecordReader = async (query) => {
     queries.push(query);
-    return records
-      .filter((r) => r.sourceTimestampMs >= query.startMs && r.sourceTimestampMs <= query.endMs)
-      .sort((a, b) => a.sourceTimestampMs - b.sourceTimestampMs)
-      .slice(0, query.maxItems);
+    if (queries.length > MAX_QUERIES)
+      throw new TooManyQueriesError(`more than ${MAX_QUERIES} queries: a loop`);
+    const entries = stream.query({ ...query, oldestFirst: true });
+    return sourceRecordsOf(entries, SYNC_DEFAULTS);
   };
-  return { read, queries };
+  /** The window's entries as the sync keys them: what the pages must hold, exactly. */
+  const truth = (startMs: number, endMs: number) =>
+    sourceRecordsOf(stream.all(), SYNC_DEFAULTS)
+      .filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs)
+      .map((r) => r.key)
+      .sort();
+  return { stream, read, queries, truth };
 }
 
-const record = (key: string, sourceTimestampMs: number): SourceRecord => ({
-  key,
-  sourceTimestampMs,
-  data: {},
-});
-
-async function collect(pages: AsyncGenerator<Page>): Promise<Page[]> {
+async function collect(pages: PageStream | AsyncIterable<Page>): Promise<Page[]> {
   const all: Page[] = [];
   for await (const page of pages) all.push(page);
   return all;
 }
 
-describe('paginate', () => {
-  it('yields every record of the window once, in (timestamp, key) order', async () => {
-    const records = Array.from({ length: 25 }, (_, i) =>
-      record(`k${String(i).padStart(2, '0')}`, 1000 + i * 10),
-    );
-    const { read } = sourceOf(records);
+/** Every page holds whole groups in position order, ends at its position, and pages move forward. */
+function expectWellFormed(pages: readonly Page[]) {
+  let previous: Page | undefined;
+  for (const page of pages) {
+    const positions = page.records.map((r) => ({ timestampMs: r.sourceTimestampMs, key: r.key }));
+    for (let i = 1; i < positions.length; i++) {
+      expect(compareWatermarks(positions[i - 1] as never, positions[i] as never)).toBeLessThan(0);
+    }
+    expect(page.position).toEqual(positions.at(-1));
+    if (previous) {
+      expect(compareWatermarks(previous.position, page.position)).toBeLessThan(0);
+      // a timestamp group is never split over two pages
+      expect(page.records[0]?.sourceTimestampMs).toBeGreaterThan(previous.position.timestampMs);
+    }
+    previous = page;
+  }
+}
 
-    const pages = await collect(paginate(read, { startMs: 0, endMs: 10_000, pageSize: 10 }));
+const keysOf = (pages: readonly Page[]) => pages.flatMap((p) => p.records.map((r) => r.key));
 
-    expect(pages.flatMap((p) => p.records.map((r) => r.key))).toEqual(records.map((r) => r.key));
-    expect(pages.at(-1)?.position).toEqual({ timestampMs: 1240, key: 'k24' });
+const PROFILES: [string, BackendOptions][] = [
+  ['postgres', { profile: 'postgres' }],
+  ['dse (exclusive end)', { profile: 'dse' }],
+  ['postgres, startExclusive', { profile: 'postgres', startExclusive: true }],
+  ['dse, startExclusive', { profile: 'dse', startExclusive: true }],
+  ['postgres, ignoreOldestFirst', { profile: 'postgres', ignoreOldestFirst: true }],
+  [
+    'dse, startExclusive, ignoreOldestFirst',
+    { profile: 'dse', startExclusive: true, ignoreOldestFirst: true },
+  ],
+  ['postgres, maxItemsCap 40 (below the page)', { profile: 'postgres', maxItemsCap: 40 }],
+  ['dse, maxItemsCap 40', { profile: 'dse', maxItemsCap: 40 }],
+  ['postgres, maxItemsCap 150 (above the page)', { profile: 'postgres', maxItemsCap: 150 }],
+  [
+    'postgres, ignoreOldestFirst, maxItemsCap 40',
+    { profile: 'postgres', ignoreOldestFirst: true, maxItemsCap: 40 },
+  ],
+  [
+    'dse, every switch',
+    { profile: 'dse', startExclusive: true, ignoreOldestFirst: true, maxItemsCap: 40, upsertKeepsId: false },
+  ],
+];
+
+describe.each(PROFILES)('paginate on %s', (_label, backend) => {
+  it('yields every entry of the window once, in complete timestamp groups', async () => {
+    const { stream, read, truth } = streamSource(backend);
+    stream.generate(450, { fromMs: NOW_MS - 600_000, toMs: NOW_MS, maxEntriesPerTimestamp: 12 });
+
+    const pages = await collect(paginate(read, { startMs: NOW_MS - 600_000, endMs: NOW_MS, pageSize: 100 }));
+
+    expectWellFormed(pages);
+    expect(keysOf(pages).sort()).toEqual(truth(NOW_MS - 600_000, NOW_MS));
   });
 
-  it('holds back a timestamp group cut by the page size and re-reads it whole', async () => {
-    // page of 4 ends inside the group at t=20 (three records there)
-    const records = [record('a', 10), record('b', 10), record('c', 20), record('d', 20), record('e', 20)];
-    const { read } = sourceOf(records);
+  it('keeps to the window exactly when groups sit on both of its bounds', async () => {
+    const { stream, read, truth } = streamSource(backend);
+    const [startMs, endMs] = [NOW_MS - 10_000, NOW_MS - 1_000];
+    for (const atMs of [startMs - 1, startMs, endMs, endMs + 1]) stream.generate(5, { atMs });
+    stream.generate(60, { fromMs: startMs + 1, toMs: endMs - 1 });
 
-    const pages = await collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 4 }));
+    const pages = await collect(paginate(read, { startMs, endMs, pageSize: 20 }));
 
-    expect(pages.map((p) => p.records.map((r) => r.key))).toEqual([
-      ['a', 'b'],
-      ['c', 'd', 'e'],
-    ]);
-    expect(pages[0]?.position).toEqual({ timestampMs: 10, key: 'b' });
+    expectWellFormed(pages);
+    expect(keysOf(pages).sort()).toEqual(truth(startMs, endMs));
   });
 
-  it('reads a timestamp shared by more records than a page holds without looping or skipping', async () => {
-    const crowd = Array.from({ length: 57 }, (_, i) => record(`same-${String(i).padStart(2, '0')}`, 500));
-    const records = [record('before', 400), ...crowd, record('after', 600)];
-    const { read, queries } = sourceOf(records);
+  it('finds nothing in an empty window and stops', async () => {
+    const { stream, read, queries } = streamSource(backend);
+    stream.generate(30, { fromMs: NOW_MS - 600_000, toMs: NOW_MS - 300_000 });
 
-    const pages = await collect(paginate(read, { startMs: 0, endMs: 1000, pageSize: 10 }));
+    const pages = await collect(paginate(read, { startMs: NOW_MS - 200_000, endMs: NOW_MS, pageSize: 100 }));
 
-    const keys = pages.flatMap((p) => p.records.map((r) => r.key));
-    expect(keys).toEqual(['before', ...crowd.map((r) => r.key), 'after']);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(queries.length).toBeLessThan(10);
+    expect(pages).toEqual([]);
+    expect(queries.length).toBeLessThanOrEqual(2);
+  });
+
+  it('reads the last group of a short window whole (a short answer is not taken for the end unproven)', async () => {
+    const { stream, read, truth } = streamSource(backend);
+    stream.generate(25, { fromMs: NOW_MS - 60_000, toMs: NOW_MS - 1 });
+    stream.generate(8, { atMs: NOW_MS });
+
+    const pages = await collect(paginate(read, { startMs: NOW_MS - 60_000, endMs: NOW_MS, pageSize: 100 }));
+
+    expect(keysOf(pages).sort()).toEqual(truth(NOW_MS - 60_000, NOW_MS));
+  });
+});
+
+describe.each(PROFILES.filter(([, b]) => b.maxItemsCap === undefined || b.maxItemsCap > 300))(
+  'paginate on %s, with a crowd on one millisecond larger than a page',
+  (_label, backend) => {
+    it('reads all of the crowd without looping or skipping', async () => {
+      const { stream, read, truth } = streamSource(backend);
+      const crowdMs = NOW_MS - 30_000;
+      stream.generate(40, { fromMs: NOW_MS - 60_000, toMs: crowdMs - 1 });
+      stream.generate(250, { atMs: crowdMs });
+      stream.generate(40, { fromMs: crowdMs + 1, toMs: NOW_MS });
+
+      const pages = await collect(paginate(read, { startMs: NOW_MS - 60_000, endMs: NOW_MS, pageSize: 50 }));
+
+      expectWellFormed(pages);
+      expect(keysOf(pages).sort()).toEqual(truth(NOW_MS - 60_000, NOW_MS));
+    });
+  },
+);
+
+describe('paginate against a server that caps maxItems', () => {
+  it.each([
+    ['after other entries', 40],
+    ['at the very start of the window', 0],
+  ])(
+    'fails, naming the cap, when more entries share one millisecond than the cap (crowd %s)',
+    async (_l, before) => {
+      const { stream, read } = streamSource({ maxItemsCap: 40 });
+      const crowdMs = NOW_MS - 30_000;
+      if (before) stream.generate(before, { fromMs: NOW_MS - 60_000, toMs: crowdMs - 1 });
+      stream.generate(150, { atMs: crowdMs });
+      stream.generate(10, { fromMs: crowdMs + 1, toMs: NOW_MS });
+
+      const failure = collect(
+        paginate(read, { startMs: crowdMs - (before ? 30_000 : 0), endMs: NOW_MS, pageSize: 100 }),
+      );
+
+      await expect(failure).rejects.toThrow(SourceBehaviourError);
+      await expect(failure).rejects.toMatchObject({ reason: 'source-group-exceeds-server-limit' });
+      await expect(failure).rejects.toThrow(/returns at most 40 entries per request/);
+    },
+  );
+
+  it('fails when the crowd is all the stream holds, rather than take the cut answer for all of it', async () => {
+    const { stream, read } = streamSource({ maxItemsCap: 40 });
+    stream.generate(150, { atMs: NOW_MS - 1_000 });
+    stream.generate(1, { atMs: NOW_MS - 5_000 }); // history before the window proves the cap
+
+    const failure = collect(paginate(read, { startMs: NOW_MS - 2_000, endMs: NOW_MS, pageSize: 100 }));
+
+    await expect(failure).rejects.toMatchObject({ reason: 'source-group-exceeds-server-limit' });
+  });
+
+  it('finds a cut inside the span of a newest-first answer when the stream holds nothing else', async () => {
+    // Two groups of 30 and nothing around them: the cut answer (30 + 10) spans all the history there is.
+    const { stream, read, truth } = streamSource({ ignoreOldestFirst: true, maxItemsCap: 40 });
+    stream.generate(30, { atMs: NOW_MS - 2_000 });
+    stream.generate(30, { atMs: NOW_MS - 1_000 });
+
+    const pages = await collect(paginate(read, { startMs: NOW_MS - 5_000, endMs: NOW_MS, pageSize: 100 }));
+
+    expect(keysOf(pages).sort()).toEqual(truth(NOW_MS - 5_000, NOW_MS));
+  });
+
+  it('learns the cap and pages by it, reporting it', async () => {
+    const { stream, read, truth } = streamSource({ maxItemsCap: 40 });
+    stream.generate(300, { fromMs: NOW_MS - 60_000, toMs: NOW_MS, maxEntriesPerTimestamp: 5 });
+    const pager = paginate(read, { startMs: NOW_MS - 60_000, endMs: NOW_MS, pageSize: 100 });
+
+    const pages = await collect(pager);
+
+    expect(keysOf(pages).sort()).toEqual(truth(NOW_MS - 60_000, NOW_MS));
+    expect(pager.observed()).toMatchObject({ maxItemsCap: 40 });
+  });
+});
+
+describe('paginate: what it checks on every answer', () => {
+  const record = (key: string, sourceTimestampMs: number, value: unknown = key): SourceRecord => ({
+    key,
+    sourceTimestampMs,
+    data: { value },
+  });
+
+  it('reports the server as newest first when it ignores oldestFirst, and still reads everything', async () => {
+    const { stream, read, truth } = streamSource({ ignoreOldestFirst: true });
+    stream.generate(500, { fromMs: NOW_MS - 600_000, toMs: NOW_MS });
+    const pager = paginate(read, { startMs: 0, endMs: NOW_MS, pageSize: 100 });
+
+    const pages = await collect(pager);
+
+    expect(keysOf(pages).sort()).toEqual(truth(0, NOW_MS));
+    expect(pager.observed()).toMatchObject({ order: 'newest first' });
+  });
+
+  it('learns which bounds are inclusive from the rows on them', async () => {
+    const { stream, read } = streamSource({ profile: 'postgres' });
+    stream.generate(3, { atMs: NOW_MS - 1_001 }); // just before the window: on the widened start
+    stream.generate(50, { fromMs: NOW_MS - 1_000, toMs: NOW_MS });
+    const pager = paginate(read, { startMs: NOW_MS - 1_000, endMs: NOW_MS, pageSize: 100 });
+
+    await collect(pager);
+
+    expect(pager.observed()).toMatchObject({ startBound: 'inclusive' });
+  });
+
+  it('fails with source-bounds-inconsistent when a re-read holds fewer rows than were held back', async () => {
+    let call = 0;
+    const read: RecordReader = async () => {
+      call++;
+      // the page ends in a group of three at t=20; its re-read returns only one of them
+      return call === 1
+        ? [record('a', 10), record('b', 10), record('c', 20), record('d', 20)]
+        : [record('c', 20)];
+    };
+
+    const failure = collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 4 }));
+
+    await expect(failure).rejects.toMatchObject({ reason: 'source-bounds-inconsistent' });
+    await expect(failure).rejects.toThrow(/Re-reading the 2 entries at .* returned only 1/);
+  });
+
+  it('fails with source-bounds-inconsistent when the server answers outside the window it was asked', async () => {
+    const read: RecordReader = async () => [record('a', 10), record('late', 5_000)];
+
+    const failure = collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }));
+
+    await expect(failure).rejects.toMatchObject({ reason: 'source-bounds-inconsistent' });
+  });
+
+  it('fails with duplicate-record-key when two different entries share one key, keeping neither silently', async () => {
+    const rows = [record('k', 10, 'one'), record('k', 10, 'two'), record('x', 50)];
+    const read: RecordReader = async ({ startMs, endMs }) =>
+      rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+
+    const failure = collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }));
+
+    await expect(failure).rejects.toMatchObject({ reason: 'duplicate-record-key' });
+    await expect(failure).rejects.toThrow(/KEY_FIELDS/);
   });
 
   it('gives up with a clear error when one timestamp holds more records than allowed', async () => {
-    const crowd = Array.from({ length: 30 }, (_, i) => record(`same-${i}`, 500));
-    const { read } = sourceOf(crowd);
+    const { stream, read } = streamSource({});
+    stream.generate(30, { atMs: NOW_MS });
 
     await expect(
-      collect(paginate(read, { startMs: 0, endMs: 1000, pageSize: 5, maxGroupSize: 20 })),
+      collect(paginate(read, { startMs: 0, endMs: NOW_MS, pageSize: 5, maxGroupSize: 20 })),
     ).rejects.toThrow(TimestampGroupTooLargeError);
   });
 
-  it('yields nothing for an empty window', async () => {
-    const { read, queries } = sourceOf([record('a', 5)]);
-
-    const pages = await collect(paginate(read, { startMs: 10, endMs: 100, pageSize: 10 }));
-
-    expect(pages).toEqual([]);
-    expect(queries).toHaveLength(1);
-  });
-
-  it('orders records by key within a timestamp whatever order the source returns them in', async () => {
-    const read: RecordReader = async () => [record('z', 10), record('a', 10), record('m', 5)];
-
-    const [page] = await collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }));
-
-    expect(page?.records.map((r) => r.key)).toEqual(['m', 'a', 'z']);
-    expect(page?.position).toEqual({ timestampMs: 10, key: 'z' });
-  });
-
   it('asks for the next page while the caller is still storing the current one', async () => {
-    const records = Array.from({ length: 30 }, (_, i) => record(`k${String(i).padStart(2, '0')}`, 100 + i));
-    const { read, queries } = sourceOf(records);
-    const pages = paginate(read, { startMs: 0, endMs: 1000, pageSize: 10 });
+    const { stream, read, queries } = streamSource({});
+    stream.generate(300, { fromMs: NOW_MS - 60_000, toMs: NOW_MS, maxEntriesPerTimestamp: 1 });
+    const iterator = paginate(read, { startMs: 0, endMs: NOW_MS, pageSize: 100 })[Symbol.asyncIterator]();
 
-    await pages.next();
+    await iterator.next();
 
     expect(queries).toHaveLength(2);
+  });
+
+  it('uses about one request per page on an ordinary server', async () => {
+    const { stream, read, queries } = streamSource({});
+    stream.generate(5_000, { fromMs: NOW_MS - 3_600_000, toMs: NOW_MS });
+
+    const pages = await collect(paginate(read, { startMs: 0, endMs: NOW_MS, pageSize: 500 }));
+
+    expect(keysOf(pages)).toHaveLength(5_000);
+    expect(queries.length).toBeLessThanOrEqual(12);
   });
 
   it('lets a caller stop early without a failing read-ahead surfacing as an unhandled rejection', async () => {

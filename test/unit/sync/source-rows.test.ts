@@ -39,6 +39,21 @@ describe('source rows', () => {
     expect(() => toSourceRecord({ timestamp: 1 }, 4, shape)).toThrow(/Row 4 has no value in key field "id"/);
   });
 
+  it('takes an empty key field as a value (an entry may have an empty source), a null one as missing', () => {
+    const stream = { timestampField: 'timestamp', keyFields: ['timestamp', 'source'] };
+
+    expect(toSourceRecord({ timestamp: 5, source: '' }, 0, stream).key).toBe('5#');
+    expect(() => toSourceRecord({ timestamp: 5, source: null }, 1, stream)).toThrow(
+      /Row 1 has no value in key field "source"/,
+    );
+  });
+
+  it('rejects a row whose key fields are all empty', () => {
+    expect(() => toSourceRecord({ id: '', timestamp: 1 }, 6, shape)).toThrow(
+      /Row 6 has only empty key fields \(id\)/,
+    );
+  });
+
   it('rejects a row that is not an object', () => {
     expect(() => toSourceRecord('text', 0, shape)).toThrow(/Row 0 is not an object \(got string\)/);
   });

@@ -20,7 +20,7 @@ describe('sync configuration', () => {
       appKey: { secretId: 'syncwarden/orders/app-key' },
       pageSize: 500,
       timestampField: 'timestamp',
-      keyFields: ['id'],
+      keyFields: ['timestamp', 'source'],
       overlapMs: 300_000,
       minRemainingTimeMs: 30_000,
       safetyMarginMs: 20_000,

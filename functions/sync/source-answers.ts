@@ -1,0 +1,254 @@
+// Asks the source for a time window and judges each answer by what this server has shown during the
+// run, never by what a ThingWorx server is supposed to do: whether its date bounds are inclusive,
+// the order its rows come in, and whether an answer shorter than maxItems can still have been cut.
+//
+// Why each rule (PTC documents servers that differ, see README "What syncwarden assumes about the server"):
+// - Bounds: DSE persistence providers treat endDate as exclusive; other back ends, gateways or versions may
+//   treat either bound either way. So every window is asked one millisecond wider at each end and filtered
+//   here. Once an answer holds a row on the widened bound itself, that bound is inclusive and is asked
+//   exactly from then on (so rows just outside the window stop taking places in the answer).
+// - Order: rows are classified as they arrive (ascending, descending, unordered, or one timestamp only);
+//   they are never sorted before that is known.
+// - Cuts: a server or gateway may cap maxItems below what was asked. An answer with as many rows as
+//   asked (or as the proven cap) is *full*: it may have been cut. A shorter answer is *complete* only when
+//   the server has returned more rows than that in some answer of this run (a fixed cap would have cut
+//   that one too); otherwise it is *unproven*, and `proveUncut` finds out with a few small requests.
+import { SyncWardenError } from '../shared/errors.js';
+import type { SourceRecord } from './records-store.js';
+
+export interface WindowQuery {
+  /** Bounds as sent to the server, epoch ms. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly maxItems: number;
+}
+
+/** Asks the server for one window, oldest first; returns the rows in the order they arrived. */
+export type RecordReader = (query: WindowQuery) => Promise<SourceRecord[]>;
+
+export type ArrivalOrder = 'ascending' | 'descending' | 'unordered' | 'one-timestamp';
+
+export interface Answer {
+  /** The window asked for (before widening), inclusive, epoch ms. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly maxItems: number;
+  /** Rows inside [startMs, endMs], in arrival order. */
+  readonly rows: readonly SourceRecord[];
+  /** Rows the server returned, those on a widened bound included: what its limit counts. */
+  readonly returnedRows: readonly SourceRecord[];
+  readonly returned: number;
+  readonly order: ArrivalOrder;
+  readonly readAtMs: number;
+}
+
+export type Verdict = 'full' | 'complete' | 'unproven';
+
+/** What the server has shown during this run; recorded in the run ledger. */
+export interface ObservedServer {
+  readonly startBound: 'inclusive' | 'not shown inclusive';
+  readonly endBound: 'inclusive' | 'not shown inclusive';
+  readonly order: 'oldest first' | 'newest first' | 'unordered' | 'not seen';
+  /** The most rows it returns per answer, once an answer was proven cut; else undefined. */
+  readonly maxItemsCap: number | undefined;
+  /** The most rows it returned in one answer. */
+  readonly largestAnswer: number;
+  readonly requests: number;
+  /** Requests spent proving that a short answer was not cut. */
+  readonly limitProbes: number;
+}
+
+/** The server answered in a way no pager can read without gaps; the reason names the behaviour. */
+export class SourceBehaviourError extends SyncWardenError {
+  constructor(
+    reason: 'source-bounds-inconsistent' | 'source-group-exceeds-server-limit' | 'duplicate-record-key',
+    message: string,
+  ) {
+    super(message, reason);
+  }
+}
+
+/** Probe windows start here: the whole history up to a window's end holds at least as much as any part of it. */
+export const HISTORY_START_MS = 0;
+
+export class SourceAnswers {
+  private startInclusive = false;
+  private endInclusive = false;
+  private cap: number | undefined;
+  private largest = 0;
+  private requests = 0;
+  private probes = 0;
+  private seenOrder: ObservedServer['order'] = 'not seen';
+
+  constructor(
+    private readonly read: RecordReader,
+    private readonly nowMs: () => number,
+  ) {}
+
+  /** Asks for the rows of [startMs, endMs] (inclusive), at most maxItems. */
+  async fetch(startMs: number, endMs: number, maxItems: number): Promise<Answer> {
+    const sentStartMs = this.startInclusive ? startMs : startMs - 1;
+    const sentEndMs = this.endInclusive ? endMs : endMs + 1;
+    this.requests++;
+    const rows = await this.read({ startMs: sentStartMs, endMs: sentEndMs, maxItems });
+    const readAtMs = this.nowMs();
+    for (const row of rows) {
+      if (row.sourceTimestampMs < sentStartMs || row.sourceTimestampMs > sentEndMs) {
+        throw new SourceBehaviourError(
+          'source-bounds-inconsistent',
+          `Asked the source for entries from ${iso(sentStartMs)} to ${iso(sentEndMs)}; it answered with ` +
+            `"${row.key}" at ${iso(row.sourceTimestampMs)}, outside that window: the server ignores startDate/endDate`,
+        );
+      }
+    }
+    const learnedStart = !this.startInclusive && rows.some((r) => r.sourceTimestampMs === sentStartMs);
+    const learnedEnd = !this.endInclusive && rows.some((r) => r.sourceTimestampMs === sentEndMs);
+    this.startInclusive ||= learnedStart;
+    this.endInclusive ||= learnedEnd;
+    const inWindow = rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+    if (
+      (learnedStart || learnedEnd) &&
+      inWindow.length < rows.length &&
+      rows.length >= this.limit(maxItems)
+    ) {
+      // Rows just outside the window may have taken places that rows inside needed: ask exactly now.
+      return this.fetch(startMs, endMs, maxItems);
+    }
+    this.largest = Math.max(this.largest, rows.length);
+    const order = arrivalOrder(rows);
+    this.noteOrder(order);
+    return {
+      startMs,
+      endMs,
+      maxItems,
+      rows: inWindow,
+      returnedRows: rows,
+      returned: rows.length,
+      order,
+      readAtMs,
+    };
+  }
+
+  /** full: it may have been cut; complete: it holds every row of its window; unproven: not known yet. */
+  verdict(answer: Answer): Verdict {
+    if (answer.returned >= this.limit(answer.maxItems)) return 'full';
+    return this.largest > answer.returned ? 'complete' : 'unproven';
+  }
+
+  /** The verdict, with an unproven answer settled by `proveUncut`. */
+  async settle(answer: Answer): Promise<Exclude<Verdict, 'unproven'>> {
+    const verdict = this.verdict(answer);
+    if (verdict !== 'unproven') return verdict;
+    return (await this.proveUncut(answer)) ? 'complete' : 'full';
+  }
+
+  /**
+   * Finds out whether an unproven answer of k rows was cut, by finding a window that holds more than k
+   * rows and asking it for k + 1. First the whole history up to the answer's end: more than k rows back
+   * proves the server returns them (so the answer was not cut); exactly k, with a row the answer lacks or
+   * any row outside the answer's span, proves a cap of k. When the history shows nothing but the answer's
+   * own rows, the span is checked without its last and without its first timestamp: each must come back
+   * exactly as the answer had it. Only an answer of one timestamp that is all the history shows stays
+   * undecided; it is taken as complete (README: what syncwarden assumes). Returns true when not cut.
+   */
+  async proveUncut(answer: Answer): Promise<boolean> {
+    this.probes++;
+    const k = answer.returned;
+    const timestamps = answer.returnedRows.map((r) => r.sourceTimestampMs);
+    const firstMs = Math.min(...timestamps);
+    const lastMs = Math.max(...timestamps);
+    const endMs = Math.max(answer.endMs, lastMs);
+    const history = await this.fetch(HISTORY_START_MS, endMs, k + 1);
+    if (history.returned > k) return true;
+    if (history.returned < k) throw vanished(answer, history);
+    const known = new Set(answer.returnedRows.map((r) => r.key));
+    const outside = async (fromMs: number, toMs: number) =>
+      fromMs <= toMs && (await this.fetch(fromMs, toMs, 1)).returned > 0;
+    if (
+      history.returnedRows.some((r) => !known.has(r.key)) ||
+      (await outside(HISTORY_START_MS, firstMs - 1)) ||
+      (await outside(lastMs + 1, endMs))
+    ) {
+      return this.provenCut(answer);
+    }
+    if (firstMs === lastMs) return true;
+    for (const [fromMs, toMs] of [
+      [firstMs, lastMs - 1],
+      [firstMs + 1, lastMs],
+    ] as const) {
+      const expected = timestamps.filter((ms) => ms >= fromMs && ms <= toMs).length;
+      const part = await this.fetch(fromMs, toMs, k + 1);
+      if (part.returned > expected) return this.provenCut(answer);
+      if (part.returned < expected) throw vanished(answer, part);
+    }
+    return true;
+  }
+
+  /** Proves whether an unproven answer was cut, given that its window now shows more rows than it returned. */
+  async wasCut(answer: Answer): Promise<boolean> {
+    this.probes++;
+    const again = await this.fetch(answer.startMs, answer.endMs, answer.returned + 1);
+    return again.returned > answer.returned ? false : !this.provenCut(answer);
+  }
+
+  /** The proven cap, if an answer was proven cut. */
+  get maxItemsCap(): number | undefined {
+    return this.cap;
+  }
+
+  observed(): ObservedServer {
+    return {
+      startBound: this.startInclusive ? 'inclusive' : 'not shown inclusive',
+      endBound: this.endInclusive ? 'inclusive' : 'not shown inclusive',
+      order: this.seenOrder,
+      maxItemsCap: this.cap,
+      largestAnswer: this.largest,
+      requests: this.requests,
+      limitProbes: this.probes,
+    };
+  }
+
+  /** The answer's window holds more rows than it returned: the server cuts answers at that many. */
+  private provenCut(answer: Answer): false {
+    this.cap = Math.min(this.cap ?? Number.POSITIVE_INFINITY, answer.returned);
+    return false;
+  }
+
+  private limit(maxItems: number): number {
+    return this.cap === undefined ? maxItems : Math.min(maxItems, this.cap);
+  }
+
+  private noteOrder(order: ArrivalOrder): void {
+    if (order === 'one-timestamp') return;
+    const seen = { ascending: 'oldest first', descending: 'newest first', unordered: 'unordered' } as const;
+    const now = seen[order];
+    // Once two answers disagree, the server has no order the pager can rely on.
+    this.seenOrder = this.seenOrder === 'not seen' || this.seenOrder === now ? now : 'unordered';
+  }
+}
+
+/** The order of the rows' timestamps as they arrived (keys within one timestamp may come in any order). */
+export function arrivalOrder(rows: readonly SourceRecord[]): ArrivalOrder {
+  let rising = false;
+  let falling = false;
+  for (let i = 1; i < rows.length; i++) {
+    const step =
+      (rows[i] as SourceRecord).sourceTimestampMs - (rows[i - 1] as SourceRecord).sourceTimestampMs;
+    if (step > 0) rising = true;
+    else if (step < 0) falling = true;
+  }
+  if (rising && falling) return 'unordered';
+  if (rising) return 'ascending';
+  return falling ? 'descending' : 'one-timestamp';
+}
+
+function vanished(answer: Answer, wider: Answer): SourceBehaviourError {
+  return new SourceBehaviourError(
+    'source-bounds-inconsistent',
+    `The source returned ${answer.returned} entries from ${iso(answer.startMs)} to ${iso(answer.endMs)} but ` +
+      `${wider.returned} for the window from ${iso(wider.startMs)} to ${iso(wider.endMs)}, which holds them: ` +
+      'entries vanished between two requests, or the server applies its bounds inconsistently',
+  );
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();
