@@ -208,7 +208,11 @@ class Pager {
       }
       if (answer.rows.length > 0) yield page(answer.rows, answer.readAtMs);
       startMs = windowEndMs + 1;
-      spanMs = widenedSpan(spanMs, answer.rows.length, pageSize);
+      spanMs = widenedSpan(
+        spanMs,
+        answer.rows.length,
+        Math.min(pageSize, this.source.maxItemsCap ?? pageSize),
+      );
       answer = undefined;
     }
   }
@@ -222,10 +226,10 @@ function narrowedSpan(spanMs: number, startMs: number, answer: Answer): number {
   return Math.max(0, Math.min(half, oldest - 1 - startMs));
 }
 
-/** Aims the next window at WINDOW_FILL_TARGET of a page, from how full this one was. */
-function widenedSpan(spanMs: number, rows: number, pageSize: number): number {
+/** Aims the next window at WINDOW_FILL_TARGET of what one answer can hold, from how full this one was. */
+function widenedSpan(spanMs: number, rows: number, answerRows: number): number {
   const width = spanMs + 1;
-  const aimed = rows === 0 ? width * WINDOW_GROWTH_LIMIT : (width * pageSize * WINDOW_FILL_TARGET) / rows;
+  const aimed = rows === 0 ? width * WINDOW_GROWTH_LIMIT : (width * answerRows * WINDOW_FILL_TARGET) / rows;
   return Math.max(0, Math.floor(Math.min(aimed, width * WINDOW_GROWTH_LIMIT)) - 1);
 }
 

@@ -95,7 +95,7 @@ export function findGaps(
     recordsInTable: stored.size,
     sourceEntriesCovered: covered.length,
     sourceEntriesTotal: source.length,
-    missingKeys: covered.filter((record) => !stored.has(record.key)).map((record) => record.key),
+    missingKeys: missingFrom(covered, stored),
     staleKeys: covered
       .filter((record) => {
         const held = stored.get(record.key);
@@ -113,4 +113,18 @@ export function findGaps(
           .map(([key]) => key)
       : [],
   };
+}
+
+/** Keys of entries not in the table. Two entries under one key cannot both be there: the second counts. */
+function missingFrom(
+  entries: readonly { key: string }[],
+  stored: ReadonlyMap<string, StoredRecord>,
+): string[] {
+  const counted = new Set<string>();
+  const missing: string[] = [];
+  for (const { key } of entries) {
+    if (!stored.has(key) || counted.has(key)) missing.push(key);
+    else counted.add(key);
+  }
+  return missing;
 }

@@ -314,12 +314,13 @@ async function main(): Promise<void> {
       const results = await Promise.all(options.overlap ? [invoke(), invoke()] : [invoke()]);
       for (const result of results) {
         counts.runs++;
-        if (result instanceof Error) counts.failed++;
-        else if (result.outcome === 'skipped') counts.skipped++;
-        else {
-          counts.succeeded++;
+        if (result instanceof Error || result.outcome !== 'skipped') {
+          // A failed run's committed pages count too: its watermark covers what it read.
           lastReadAtMs = Math.max(lastReadAtMs, startedAtMs);
         }
+        if (result instanceof Error) counts.failed++;
+        else if (result.outcome === 'skipped') counts.skipped++;
+        else counts.succeeded++;
         if (options.json)
           console.log(JSON.stringify(result instanceof Error ? { error: result.message } : result));
         else say(describeRun(counts.runs, result, Date.now()));

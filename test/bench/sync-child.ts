@@ -25,6 +25,8 @@ export interface SyncChildOutput {
   readonly records: number;
   readonly ms: number;
   readonly requests: number;
+  /** Requests to the endpoint (the stream service), probes and re-reads included. */
+  readonly endpointRequests: number;
   readonly runs: number;
   readonly peakRssMb: number;
 }
@@ -44,11 +46,22 @@ const config = loadSyncConfig({
   APP_KEY_FILE: keyFile,
   PAGE_SIZE: String(input.pageSize),
 });
-const deps = createSyncDependencies(config, {
+const built = createSyncDependencies(config, {
   documentClient: dynamoDb.documentClient,
   logger: silent,
   metrics: noMetrics,
 });
+let endpointRequests = 0;
+const deps = {
+  ...built,
+  openSource: async (run: Parameters<typeof built.openSource>[0]) => {
+    const read = await built.openSource(run);
+    return (query: Parameters<typeof read>[0]) => {
+      endpointRequests++;
+      return read(query);
+    };
+  },
+};
 
 const started = performance.now();
 let records = 0;
@@ -66,6 +79,7 @@ const output: SyncChildOutput = {
   records,
   ms: performance.now() - started,
   requests: dynamoDb.requests(),
+  endpointRequests,
   runs,
   peakRssMb: process.resourceUsage().maxRSS / 1024,
 };
