@@ -38,6 +38,8 @@ export interface Exchange {
   attempt: number;
   /** Whether the one retry with a newer key version was made. */
   authRetried: boolean;
+  /** The failure the next attempt retries (an unparseable body), so a deadline error still names it. */
+  lastFailure?: unknown;
 }
 
 export interface RequestLoopSettings {
@@ -106,6 +108,7 @@ export class RequestLoop {
         });
         await budget.sleep(delayMs);
         exchange.attempt = attempt + 1;
+        exchange.lastFailure = error;
       }
     }
   }
@@ -126,7 +129,7 @@ export class RequestLoop {
     const requestName = `${method} ${describeUrl(url)}`;
     let key = await authRetry.usableKey(requestName);
     let { authRetried } = exchange;
-    let lastFailure: unknown;
+    let lastFailure: unknown = exchange.lastFailure;
 
     for (let attempt = exchange.attempt; ; attempt++) {
       if (urlCarriesKey(url, key, this.settings.keyHeaderName)) {

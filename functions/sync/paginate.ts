@@ -70,7 +70,7 @@ const WINDOW_FILL_TARGET = 0.5;
 const WINDOW_GROWTH_LIMIT = 8;
 
 export function paginate(read: RecordReader, options: PaginateOptions): PageStream {
-  const source = new SourceAnswers(read, options.nowMs ?? Date.now);
+  const source = new SourceAnswers(read, options.nowMs ?? Date.now, options.endMs);
   const pages = new Pager(source, options);
   return {
     [Symbol.asyncIterator]: () => pages.oldestFirst(),
@@ -111,13 +111,7 @@ class Pager {
         return;
       }
       const last = answer.rows.at(-1);
-      if (!last) {
-        if (this.source.verdict(answer) !== 'full') return; // an empty answer: nothing was cut, the window is done
-        throw new SourceBehaviourError(
-          'source-bounds-inconsistent',
-          `Asked for entries from ${iso(startMs)} to ${iso(endMs)}, the source filled its answer with entries outside that window`,
-        );
-      }
+      if (!last) return; // an empty answer: nothing was cut, the window is done
       const groupMs = last.sourceTimestampMs;
       const before = answer.rows.filter((r) => r.sourceTimestampMs < groupMs);
       const group = answer.rows.filter((r) => r.sourceTimestampMs === groupMs);
@@ -126,6 +120,12 @@ class Pager {
       const verdict = before.length === 0 ? await this.source.settle(answer) : this.source.verdict(answer);
       if (verdict === 'complete') {
         yield page(answer.rows, answer.readAtMs);
+        return;
+      }
+      if (before.length === 0 && groupMs > startMs && this.source.observed().order !== 'oldest first') {
+        // One timestamp, cut, and no answer has shown the order yet: were the answer newest first, what it
+        // lacks is *older* than this group, which reading on from the group would skip.
+        yield* this.boundedWindows(startMs, answer);
         return;
       }
       if (before.length > 0) {
@@ -160,7 +160,7 @@ class Pager {
       );
     }
     const showsMore = atGroup > held.count || answer.rows.some((r) => r.sourceTimestampMs > held.timestampMs);
-    if (showsMore && this.source.verdict(held.from) === 'unproven') await this.source.wasCut(held.from);
+    if (showsMore && this.source.verdict(held.from) === 'unproven') await this.source.checkCut(held.from);
   }
 
   /** Every row of one timestamp, asking for more each time; fails when the server cannot return them all. */
@@ -177,7 +177,7 @@ class Pager {
       }
       if ((await this.source.settle(answer)) === 'complete') return answer;
       const cap = this.source.maxItemsCap;
-      if (cap !== undefined && answer.returned >= cap) throw groupExceedsCap(timestampMs, cap);
+      if (cap !== undefined && answer.rows.length >= cap) throw groupExceedsCap(timestampMs, cap);
       if (limit > this.maxGroupSize) throw new TimestampGroupTooLargeError(timestampMs, this.maxGroupSize);
       known = answer.rows.length;
     }
@@ -192,7 +192,8 @@ class Pager {
     let spanMs = endMs - startMs;
     let answer: Answer | undefined = first;
     while (startMs <= endMs) {
-      const windowEndMs = Math.min(endMs, startMs + spanMs);
+      spanMs = Math.min(spanMs, endMs - startMs); // a span past the end would ask the same window again
+      const windowEndMs = startMs + spanMs;
       answer ??= await this.source.fetch(startMs, windowEndMs, pageSize);
       if ((await this.source.settle(answer)) === 'full') {
         if (windowEndMs === startMs) {

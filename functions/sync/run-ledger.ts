@@ -26,6 +26,8 @@ export interface RunEnd {
   readonly caughtUp?: boolean;
   /** End of the window the run read (epoch ms): the table is complete up to here when it caught up. */
   readonly windowEndMs?: number;
+  /** Succeeded runs in a row, this one included, that ended `caughtUp: false` (succeeded runs only). */
+  readonly runsBehindInARow?: number;
   /** What the endpoint showed of its stream semantics (bounds, order, cap), as the pager judged it. */
   readonly source?: Readonly<Record<string, string | number | undefined>>;
   /** Why the run skipped (e.g. the lock holder) or stopped early (e.g. the deadline). */
@@ -74,33 +76,40 @@ export class RunLedger {
   }
 
   /**
-   * How many succeeded runs in a row before this one ended behind (`caughtUp: false`), counting at most
-   * `limit` earlier items; skipped runs and runs that never ended (crashed) are passed over, and a run that
-   * caught up or failed ends the count.
+   * `runsBehindInARow` of the newest earlier run that ended (skipped runs and runs still `running`, i.e.
+   * crashed, are passed over): its own count if it succeeded behind (`caughtUp: false`), else 0. Reads a
+   * few items at a time, at most `maxItems`, so a burst of skips cannot hide the streak.
    */
-  async runsBehindBefore(run: RunStart, limit = 20): Promise<number> {
-    const { Items = [] } = await this.documentClient.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :before',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-        ExpressionAttributeValues: {
-          ':pk': controlKeys.jobPartition(run.job),
-          ':first': 'run#',
-          ':before': `run#${new Date(run.startedAtMs).toISOString()}`,
-        },
-        ProjectionExpression: 'outcome, caughtUp',
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    let behind = 0;
-    for (const item of Items) {
-      if (item.outcome === 'skipped' || item.outcome === 'running') continue;
-      if (item.outcome !== 'succeeded' || item.caughtUp !== false) break;
-      behind++;
-    }
-    return behind;
+  async runsBehindBefore(run: RunStart, maxItems = 100): Promise<number> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    let read = 0;
+    do {
+      const page = await this.documentClient.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :before',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+          ExpressionAttributeValues: {
+            ':pk': controlKeys.jobPartition(run.job),
+            ':first': 'run#',
+            ':before': `run#${new Date(run.startedAtMs).toISOString()}`,
+          },
+          ProjectionExpression: 'outcome, caughtUp, runsBehindInARow',
+          ScanIndexForward: false,
+          Limit: 10,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.outcome === 'skipped' || item.outcome === 'running') continue;
+        return item.outcome === 'succeeded' && item.caughtUp === false
+          ? Number(item.runsBehindInARow ?? 1)
+          : 0;
+      }
+      read += page.Items?.length ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey && read < maxItems);
+    return 0;
   }
 
   private identity(run: RunStart) {

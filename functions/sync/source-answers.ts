@@ -4,9 +4,9 @@
 //
 // Why each rule (PTC documents servers that differ, see README "What syncwarden assumes about the server"):
 // - Bounds: DSE persistence providers treat endDate as exclusive; other back ends, gateways or versions may
-//   treat either bound either way. So every window is asked one millisecond wider at each end and filtered
-//   here. Once an answer holds a row on the widened bound itself, that bound is inclusive and is asked
-//   exactly from then on (so rows just outside the window stop taking places in the answer).
+//   treat either bound either way. So every window is asked one millisecond wider at each end. An answer
+//   holding a row on a widened bound proves that bound inclusive: the window is asked again exactly, and so
+//   is every later one. An answer therefore only ever holds rows of its own window.
 // - Order: rows are classified as they arrive (ascending, descending, unordered, or one timestamp only);
 //   they are never sorted before that is known.
 // - Cuts: a server or gateway may cap maxItems below what was asked. An answer with as many rows as
@@ -33,11 +33,8 @@ export interface Answer {
   readonly startMs: number;
   readonly endMs: number;
   readonly maxItems: number;
-  /** Rows inside [startMs, endMs], in arrival order. */
+  /** The rows, all inside [startMs, endMs], in arrival order. */
   readonly rows: readonly SourceRecord[];
-  /** Rows the server returned, those on a widened bound included: what its limit counts. */
-  readonly returnedRows: readonly SourceRecord[];
-  readonly returned: number;
   readonly order: ArrivalOrder;
   readonly readAtMs: number;
 }
@@ -83,6 +80,8 @@ export class SourceAnswers {
   constructor(
     private readonly read: RecordReader,
     private readonly nowMs: () => number,
+    /** End of the run's window: probes look this far for rows that prove a cut. */
+    private readonly windowEndMs: number,
   ) {}
 
   /** Asks for the rows of [startMs, endMs] (inclusive), at most maxItems. */
@@ -101,38 +100,24 @@ export class SourceAnswers {
         );
       }
     }
-    const learnedStart = !this.startInclusive && rows.some((r) => r.sourceTimestampMs === sentStartMs);
-    const learnedEnd = !this.endInclusive && rows.some((r) => r.sourceTimestampMs === sentEndMs);
-    this.startInclusive ||= learnedStart;
-    this.endInclusive ||= learnedEnd;
-    const inWindow = rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
-    if (
-      (learnedStart || learnedEnd) &&
-      inWindow.length < rows.length &&
-      rows.length >= this.limit(maxItems)
-    ) {
-      // Rows just outside the window may have taken places that rows inside needed: ask exactly now.
+    this.startInclusive ||= rows.some((r) => r.sourceTimestampMs === sentStartMs);
+    this.endInclusive ||= rows.some((r) => r.sourceTimestampMs === sentEndMs);
+    if (rows.some((r) => r.sourceTimestampMs < startMs || r.sourceTimestampMs > endMs)) {
+      // A row on a widened bound: that bound is inclusive (just learned above). Such rows may have taken
+      // places rows inside the window needed, so the window is asked again, exactly. Every answer this
+      // returns therefore holds only rows inside its window.
       return this.fetch(startMs, endMs, maxItems);
     }
     this.largest = Math.max(this.largest, rows.length);
     const order = arrivalOrder(rows);
     this.noteOrder(order);
-    return {
-      startMs,
-      endMs,
-      maxItems,
-      rows: inWindow,
-      returnedRows: rows,
-      returned: rows.length,
-      order,
-      readAtMs,
-    };
+    return { startMs, endMs, maxItems, rows, order, readAtMs };
   }
 
   /** full: it may have been cut; complete: it holds every row of its window; unproven: not known yet. */
   verdict(answer: Answer): Verdict {
-    if (answer.returned >= this.limit(answer.maxItems)) return 'full';
-    return this.largest > answer.returned ? 'complete' : 'unproven';
+    if (answer.rows.length >= this.limit(answer.maxItems)) return 'full';
+    return this.largest > answer.rows.length ? 'complete' : 'unproven';
   }
 
   /** The verdict, with an unproven answer settled by `proveUncut`. */
@@ -144,30 +129,30 @@ export class SourceAnswers {
 
   /**
    * Finds out whether an unproven answer of k rows was cut, by finding a window that holds more than k
-   * rows and asking it for k + 1. First the whole history up to the answer's end: more than k rows back
-   * proves the server returns them (so the answer was not cut); exactly k, with a row the answer lacks or
-   * any row outside the answer's span, proves a cap of k. When the history shows nothing but the answer's
-   * own rows, the span is checked without its last and without its first timestamp: each must come back
-   * exactly as the answer had it. Only an answer of one timestamp that is all the history shows stays
-   * undecided; it is taken as complete (README: what syncwarden assumes). Returns true when not cut.
+   * rows and asking it for k + 1. First the whole history up to the run's window end: more than k rows
+   * back proves the server returns them (so the answer was not cut); exactly k, with a row the answer
+   * lacks or any row outside the answer's span, proves a cap of k. When the history shows nothing but the
+   * answer's own rows, the span is checked without its last and without its first timestamp: each must
+   * come back exactly as the answer had it. Only an answer of one timestamp that is all the history shows
+   * stays undecided; it is taken as complete (README: what syncwarden assumes). Returns true when not cut.
    */
   async proveUncut(answer: Answer): Promise<boolean> {
     this.probes++;
-    const k = answer.returned;
-    const timestamps = answer.returnedRows.map((r) => r.sourceTimestampMs);
+    const k = answer.rows.length;
+    const timestamps = answer.rows.map((r) => r.sourceTimestampMs);
     const firstMs = Math.min(...timestamps);
     const lastMs = Math.max(...timestamps);
-    const endMs = Math.max(answer.endMs, lastMs);
+    const endMs = Math.max(answer.endMs, this.windowEndMs);
     const history = await this.fetch(HISTORY_START_MS, endMs, k + 1);
-    if (history.returned > k) return true;
-    if (history.returned < k) throw vanished(answer, history);
-    const known = new Set(answer.returnedRows.map((r) => r.key));
-    const outside = async (fromMs: number, toMs: number) =>
-      fromMs <= toMs && (await this.fetch(fromMs, toMs, 1)).returned > 0;
+    if (history.rows.length > k) return true;
+    if (history.rows.length < k) throw vanished(answer, history);
+    const known = new Set(answer.rows.map((r) => r.key));
+    const holdsAny = async (fromMs: number, toMs: number) =>
+      fromMs <= toMs && (await this.fetch(fromMs, toMs, 1)).rows.length > 0;
     if (
-      history.returnedRows.some((r) => !known.has(r.key)) ||
-      (await outside(HISTORY_START_MS, firstMs - 1)) ||
-      (await outside(lastMs + 1, endMs))
+      history.rows.some((r) => !known.has(r.key)) ||
+      (await holdsAny(HISTORY_START_MS, firstMs - 1)) ||
+      (await holdsAny(lastMs + 1, endMs))
     ) {
       return this.provenCut(answer);
     }
@@ -178,17 +163,21 @@ export class SourceAnswers {
     ] as const) {
       const expected = timestamps.filter((ms) => ms >= fromMs && ms <= toMs).length;
       const part = await this.fetch(fromMs, toMs, k + 1);
-      if (part.returned > expected) return this.provenCut(answer);
-      if (part.returned < expected) throw vanished(answer, part);
+      if (part.rows.length > expected) return this.provenCut(answer);
+      if (part.rows.length < expected) throw vanished(answer, part);
     }
     return true;
   }
 
-  /** Proves whether an unproven answer was cut, given that its window now shows more rows than it returned. */
-  async wasCut(answer: Answer): Promise<boolean> {
+  /**
+   * An unproven answer whose window has since shown more rows than it returned: asks that window once
+   * more for one row more, which either shows the server returns more (entries arrived meanwhile) or
+   * proves the cap.
+   */
+  async checkCut(answer: Answer): Promise<void> {
     this.probes++;
-    const again = await this.fetch(answer.startMs, answer.endMs, answer.returned + 1);
-    return again.returned > answer.returned ? false : !this.provenCut(answer);
+    const again = await this.fetch(answer.startMs, answer.endMs, answer.rows.length + 1);
+    if (again.rows.length <= answer.rows.length) this.provenCut(answer);
   }
 
   /** The proven cap, if an answer was proven cut. */
@@ -210,7 +199,7 @@ export class SourceAnswers {
 
   /** The answer's window holds more rows than it returned: the server cuts answers at that many. */
   private provenCut(answer: Answer): false {
-    this.cap = Math.min(this.cap ?? Number.POSITIVE_INFINITY, answer.returned);
+    this.cap = Math.min(this.cap ?? Number.POSITIVE_INFINITY, answer.rows.length);
     return false;
   }
 
@@ -245,8 +234,8 @@ export function arrivalOrder(rows: readonly SourceRecord[]): ArrivalOrder {
 function vanished(answer: Answer, wider: Answer): SourceBehaviourError {
   return new SourceBehaviourError(
     'source-bounds-inconsistent',
-    `The source returned ${answer.returned} entries from ${iso(answer.startMs)} to ${iso(answer.endMs)} but ` +
-      `${wider.returned} for the window from ${iso(wider.startMs)} to ${iso(wider.endMs)}, which holds them: ` +
+    `The source returned ${answer.rows.length} entries from ${iso(answer.startMs)} to ${iso(answer.endMs)} but ` +
+      `${wider.rows.length} for the window from ${iso(wider.startMs)} to ${iso(wider.endMs)}, which holds them: ` +
       'entries vanished between two requests, or the server applies its bounds inconsistently',
   );
 }

@@ -235,8 +235,9 @@ async function syncUnderLease(
   }
 }
 
-async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<RunSummary> {
+async function finish(deps: SyncJobDependencies, run: RunStart, ended: RunEnd): Promise<RunSummary> {
   const { metrics } = deps;
+  const end = ended.outcome === 'succeeded' ? await withRunsBehind(deps, run, ended) : ended;
   const summary: RunSummary = { ...end, job: run.job, runId: run.runId };
   if (end.outcome !== 'skipped') {
     metrics.addMetric(end.outcome === 'failed' ? SyncMetric.failed : SyncMetric.succeeded, 'Count', 1);
@@ -246,8 +247,9 @@ async function finish(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Pr
     if (completeToMs !== undefined) {
       metrics.addMetric(SyncMetric.lagSeconds, 'Seconds', Math.max(0, (end.endedAtMs - completeToMs) / 1000));
     }
+    if (end.runsBehindInARow !== undefined)
+      metrics.addMetric(SyncMetric.runsBehind, 'Count', end.runsBehindInARow);
   }
-  if (end.outcome === 'succeeded') await publishRunsBehind(deps, run, end);
   try {
     await deps.ledger.end(run, end);
   } catch (error) {
@@ -283,13 +285,17 @@ function completeUpToMs(end: RunEnd): number | undefined {
   return (end.watermarkAfter ?? end.watermarkBefore)?.timestampMs;
 }
 
-/** How many succeeded runs in a row stopped behind; a ledger that cannot answer costs the metric, not the run. */
-async function publishRunsBehind(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<void> {
+/**
+ * Adds how many succeeded runs in a row, this one included, stopped behind; the count is kept in the
+ * ledger, so the next run reads it from there. A ledger that cannot answer costs the metric, not the run.
+ */
+async function withRunsBehind(deps: SyncJobDependencies, run: RunStart, end: RunEnd): Promise<RunEnd> {
+  if (end.caughtUp !== false) return { ...end, runsBehindInARow: 0 };
   try {
-    const behind = end.caughtUp === false ? 1 + (await deps.ledger.runsBehindBefore(run)) : 0;
-    deps.metrics.addMetric(SyncMetric.runsBehind, 'Count', behind);
+    return { ...end, runsBehindInARow: 1 + (await deps.ledger.runsBehindBefore(run)) };
   } catch (error) {
     deps.logger.error('Could not count the runs behind in the run ledger', { error: describeError(error) });
+    return end;
   }
 }
 

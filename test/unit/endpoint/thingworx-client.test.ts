@@ -237,6 +237,30 @@ describe('ThingWorx client retries', () => {
     expect(transport.requests).toHaveLength(3);
   });
 
+  it('names the body cut short as the cause when the deadline stops its retry', async () => {
+    const truncated = { ...ok(), body: ok().body.slice(0, 20) };
+    let advance: (ms: number) => void = () => {};
+    // Reading the key takes a second: enough to turn "a retry fits" into "no time for it" on the way.
+    const slowKeys = {
+      get: async () => {
+        advance(1_000);
+        return KEY_V1;
+      },
+      refresh: async () => KEY_V1,
+      describe: () => 'slow',
+    };
+    const h = harness(scriptedTransport([truncated, ok()]), {
+      keySource: slowKeys,
+      deadlineEpochMs: START_MS + 1_000 + 5_000 + 200,
+    });
+    advance = (ms) => h.clock.advance(ms);
+
+    const error = await h.client.callService('T', 'S').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as Error).cause).toBeInstanceOf(InvalidResponseError);
+  });
+
   it('clips the first request timeout to the time left before the deadline', async () => {
     const transport = scriptedTransport([ok()]);
     const { client } = harness(transport, { deadlineEpochMs: START_MS + 1_500, requestTimeoutMs: 5_000 });

@@ -211,6 +211,62 @@ describe('paginate against a server that caps maxItems', () => {
   });
 });
 
+describe('paginate: cases a review found (each lost entries before it was fixed)', () => {
+  it('reads what is older than a page-filling newest group on a newest-first server', async () => {
+    const { stream, read, truth } = streamSource({ ignoreOldestFirst: true });
+    stream.generate(1_000, { fromMs: NOW_MS - 86_400_000, toMs: NOW_MS - 3_600_000 });
+    stream.generate(500, { atMs: NOW_MS - 1_000 }); // a bulk insert on one ms, the newest entries
+
+    const pages = await collect(paginate(read, { startMs: 0, endMs: NOW_MS, pageSize: 500 }));
+
+    expect(keysOf(pages).sort()).toEqual(truth(0, NOW_MS));
+  });
+
+  it('reads the window when a crowd just before it fills the first answer of a capped server', async () => {
+    const { stream, read, truth } = streamSource({ maxItemsCap: 200 });
+    const startMs = NOW_MS - 600_000;
+    stream.generate(200, { atMs: startMs - 1 });
+    stream.generate(300, { fromMs: startMs, toMs: NOW_MS });
+
+    const pages = await collect(paginate(read, { startMs, endMs: NOW_MS, pageSize: 500 }));
+
+    expect(keysOf(pages).sort()).toEqual(truth(startMs, NOW_MS));
+  });
+
+  it('fails, naming the cap, when the stream begins with a crowd larger than a cap equal to the page', async () => {
+    const { stream, read } = streamSource({ maxItemsCap: 100 });
+    stream.generate(250, { atMs: NOW_MS - 50_000 });
+    stream.generate(300, { fromMs: NOW_MS - 40_000, toMs: NOW_MS });
+
+    await expect(collect(paginate(read, { startMs: 0, endMs: NOW_MS, pageSize: 100 }))).rejects.toMatchObject(
+      {
+        reason: 'source-group-exceeds-server-limit',
+      },
+    );
+  });
+
+  it('learns no cap from a server that has none', async () => {
+    const { stream, read } = streamSource({ ignoreOldestFirst: true });
+    stream.generate(2, { atMs: NOW_MS - 9_995 });
+    stream.generate(3, { atMs: NOW_MS - 1_000 });
+    const pager = paginate(read, { startMs: NOW_MS - 10_000, endMs: NOW_MS - 1_000, pageSize: 100 });
+
+    await collect(pager);
+
+    expect(pager.observed().maxItemsCap).toBeUndefined();
+  });
+
+  it('never sends the same bounded-window request twice in a row', async () => {
+    const { stream, read, queries } = streamSource({ ignoreOldestFirst: true });
+    stream.generate(2_000, { fromMs: NOW_MS - 600_000, toMs: NOW_MS, maxEntriesPerTimestamp: 3 });
+
+    await collect(paginate(read, { startMs: NOW_MS - 600_000, endMs: NOW_MS, pageSize: 100 }));
+
+    const repeats = queries.filter((q, i) => i > 0 && JSON.stringify(q) === JSON.stringify(queries[i - 1]));
+    expect(repeats).toEqual([]);
+  });
+});
+
 describe('paginate: what it checks on every answer', () => {
   const record = (key: string, sourceTimestampMs: number, value: unknown = key): SourceRecord => ({
     key,
