@@ -9,7 +9,7 @@ import {
   startThingWorxSimulator,
   type ThingWorxSimulator,
 } from '../../../infra/local/thingworx-simulator/index.js';
-import { call, rowsOf } from './client.js';
+import { afterKeyset, call, rowsOf } from './client.js';
 
 type Row = Omit<StreamEntry, 'arrivedAtMs'>;
 
@@ -165,19 +165,7 @@ describe('ThingWorx simulator: back-end profiles', () => {
       sim.stream.generate(100, { fromMs: T + 1, toMs: T + 60_000 });
       sim.backend.set(backend);
       const cursor = sim.stream.all().filter((e) => e.timestamp === T)[49] as StreamEntry;
-      const filters = {
-        type: 'Or',
-        filters: [
-          { type: 'GT', fieldName: 'timestamp', value: cursor.timestamp },
-          {
-            type: 'And',
-            filters: [
-              { type: 'EQ', fieldName: 'timestamp', value: cursor.timestamp },
-              { type: 'GT', fieldName: 'id', value: cursor.id },
-            ],
-          },
-        ],
-      };
+      const filters = afterKeyset(cursor);
 
       const rows = await query({ oldestFirst: true, maxItems: 1_000, query: { filters } });
 

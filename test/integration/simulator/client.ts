@@ -84,3 +84,20 @@ export const servicePath = {
   keyService: (name: string, service: 'GetKeyID' | 'IsExpired' | 'SetExpirationDate') =>
     `/Thingworx/ApplicationKeys/${encodeURIComponent(name)}/Services/${service}`,
 };
+
+/** ThingWorx `query` filters for the entries after `cursor` in (timestamp, id) order: keyset pagination. */
+export function afterKeyset(cursor: { timestamp: number; id: string }) {
+  return {
+    type: 'Or',
+    filters: [
+      { type: 'GT', fieldName: 'timestamp', value: cursor.timestamp },
+      {
+        type: 'And',
+        filters: [
+          { type: 'EQ', fieldName: 'timestamp', value: cursor.timestamp },
+          { type: 'GT', fieldName: 'id', value: cursor.id },
+        ],
+      },
+    ],
+  };
+}

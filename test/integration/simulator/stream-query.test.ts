@@ -8,7 +8,7 @@ import {
   startThingWorxSimulator,
   type ThingWorxSimulator,
 } from '../../../infra/local/thingworx-simulator/index.js';
-import { call, rowsOf } from './client.js';
+import { afterKeyset, call, rowsOf } from './client.js';
 
 type Row = Omit<StreamEntry, 'arrivedAtMs'>;
 
@@ -147,21 +147,7 @@ describe('ThingWorx simulator: QueryStreamEntriesWithData', () => {
     const seen: Row[] = [];
     let cursor: { timestamp: number; id: string } | undefined;
     for (let page = 0; page < 50; page++) {
-      const filters = cursor
-        ? {
-            type: 'Or',
-            filters: [
-              { type: 'GT', fieldName: 'timestamp', value: cursor.timestamp },
-              {
-                type: 'And',
-                filters: [
-                  { type: 'EQ', fieldName: 'timestamp', value: cursor.timestamp },
-                  { type: 'GT', fieldName: 'id', value: cursor.id },
-                ],
-              },
-            ],
-          }
-        : undefined;
+      const filters = cursor ? afterKeyset(cursor) : undefined;
       const rows = await query({
         startDate: cursor?.timestamp ?? 0,
         oldestFirst: true,
