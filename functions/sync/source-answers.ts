@@ -66,7 +66,7 @@ export class SourceBehaviourError extends SyncWardenError {
 }
 
 /** Probe windows start here: the whole history up to a window's end holds at least as much as any part of it. */
-export const HISTORY_START_MS = 0;
+const HISTORY_START_MS = 0;
 
 export class SourceAnswers {
   private startInclusive = false;
@@ -217,7 +217,7 @@ export class SourceAnswers {
 }
 
 /** The order of the rows' timestamps as they arrived (keys within one timestamp may come in any order). */
-export function arrivalOrder(rows: readonly SourceRecord[]): ArrivalOrder {
+function arrivalOrder(rows: readonly SourceRecord[]): ArrivalOrder {
   let rising = false;
   let falling = false;
   for (let i = 1; i < rows.length; i++) {

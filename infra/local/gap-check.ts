@@ -57,14 +57,6 @@ export async function storedRecords(
   return records;
 }
 
-export async function storedRecordKeys(
-  documentClient: DynamoDBDocumentClient,
-  recordsTable: string,
-  job: string,
-): Promise<Set<string>> {
-  return new Set((await storedRecords(documentClient, recordsTable, job)).keys());
-}
-
 /** The records the sync makes of these entries: the rows the simulator serves, keyed by `shape`. */
 export function sourceRecordsOf(entries: readonly StreamEntry[], shape: RowShape) {
   return streamEntriesTable(entries).rows.map((row, index) => toSourceRecord(row, index, shape));
