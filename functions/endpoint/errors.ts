@@ -58,9 +58,17 @@ export class InvalidResponseError extends SyncWardenError {
   }
 }
 
-/** No (further) attempt fits before the run deadline; `cause` holds the last failure, if any. */
+/**
+ * No (further) attempt fits before the run deadline; `cause` holds the last failure, if any.
+ * `endpointFailed` says whether the endpoint failed on the way (the deadline then stopped its retries)
+ * or only the time ran out: true by default when there is a cause. An attempt the deadline cut short
+ * that timed out has a cause but no failure of the endpoint: it was not given its request timeout.
+ */
 export class DeadlineExceededError extends SyncWardenError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, 'deadline-exceeded', options);
+  readonly endpointFailed: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; endpointFailed?: boolean }) {
+    super(message, 'deadline-exceeded', options?.cause === undefined ? undefined : { cause: options.cause });
+    this.endpointFailed = options?.endpointFailed ?? options?.cause !== undefined;
   }
 }

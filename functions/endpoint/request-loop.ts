@@ -149,6 +149,11 @@ export class RequestLoop {
           ...(this.settings.caCertificatePem ? { caCertificatePem: this.settings.caCertificatePem } : {}),
         });
       } catch (error) {
+        // A first attempt the run deadline cut short that timed out says the time is up, not that the
+        // endpoint failed: it might have answered within the request timeout it is owed.
+        if (isTimeout(error) && lastFailure === undefined && budget.cutShort(timeoutMs)) {
+          throw budget.timeIsUp(requestName, timeoutMs, error);
+        }
         if (!(error instanceof EndpointUnreachableError) || attempt >= mode.maxAttempts) throw error;
         lastFailure = error;
         await budget.backoff(attempt, undefined, requestName, error, error.message);
@@ -252,4 +257,8 @@ export class RequestLoop {
 /** The start of an error answer for the operator: redacted before it is cut, so no key prefix survives. */
 function errorBodySnippet(body: string, key: AppKey): string {
   return snippet(redact(body, key), ERROR_BODY_SNIPPET_CHARS) || 'empty body';
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof EndpointUnreachableError && error.kind === 'timeout';
 }

@@ -41,6 +41,20 @@ export class RetryBudget {
     return Math.min(requestTimeoutMs, remainingMs);
   }
 
+  /** Whether an attempt given `timeoutMs` got less than the request timeout because the run deadline came first. */
+  cutShort(timeoutMs: number): boolean {
+    return timeoutMs < this.settings.requestTimeoutMs;
+  }
+
+  /** The error for an attempt the deadline cut short that timed out: the time is up, the endpoint did not fail. */
+  timeIsUp(requestName: string, timeoutMs: number, timeout: unknown): DeadlineExceededError {
+    return new DeadlineExceededError(
+      `${requestName}: no answer in the ${timeoutMs} ms left before the run deadline ` +
+        `(less than the ${this.settings.requestTimeoutMs} ms request timeout)`,
+      { cause: timeout, endpointFailed: false },
+    );
+  }
+
   /** Whether waiting `waitMs` and then making one whole attempt still ends before the deadline. */
   fitsBeforeDeadline(waitMs: number): boolean {
     const { clock, requestTimeoutMs, deadlineEpochMs } = this.settings;

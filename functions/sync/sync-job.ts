@@ -4,6 +4,7 @@
 // loses nothing: the next run resumes from the last committed page. Failures are recorded and
 // rethrown after the lease is released, so Lambda's Errors metric, retries and the DLQ see them.
 
+import { DeadlineExceededError } from '../endpoint/errors.js';
 import { lockFenceConditionCheck } from '../lock/fence.js';
 import type { Lease } from '../lock/lease.js';
 import type { LeaseLock } from '../lock/lease-lock.js';
@@ -217,12 +218,10 @@ async function syncUnderLease(
           progress.watermarkAfter = page.position;
         },
         stopFetching: () => clock.nowMs() >= fetchDeadlineMs,
-        // The client refuses to start a request that cannot finish before the fetch deadline. With no
-        // failed request behind it (no cause), that is the deadline itself, not an endpoint failure.
-        fetchTimeIsUp: (error) =>
-          error instanceof SyncWardenError &&
-          error.reason === 'deadline-exceeded' &&
-          error.cause === undefined,
+        // The client refuses to start a request that cannot finish before the fetch deadline, and gives
+        // up on one the deadline cut short. With no failure of the endpoint behind it, that is the
+        // deadline itself: the run stops behind, it does not fail.
+        fetchTimeIsUp: (error) => error instanceof DeadlineExceededError && !error.endpointFailed,
       },
       PAGES_STORED_AT_ONCE,
     );

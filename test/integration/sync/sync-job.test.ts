@@ -218,6 +218,23 @@ describe('sync run', () => {
     expect(await storedKeys(h)).toEqual(sourceKeys(h));
   });
 
+  it('stops behind, not failed, when the deadline cuts short a request the endpoint was still answering', async () => {
+    const h = await harness('cut-short', {
+      env: { SAFETY_MARGIN_MS: '0', MIN_REMAINING_TIME_MS: '0' },
+    });
+    h.sim.stream.generate(20, { toMs: h.sim.clock.nowMs() - 1_000 });
+    // Slower than the 1.5 s the run has left, and inside the harness's 2 s request timeout it is owed.
+    h.sim.faults.set({ kind: 'latency', ms: 1_800 });
+
+    const summary = await h.run({ remainingTimeMs: 1_500 });
+
+    expect(summary).toMatchObject({ outcome: 'succeeded', caughtUp: false, recordsWritten: 0 });
+    expect(await h.watermark()).toBeUndefined();
+    h.sim.faults.clear();
+    await expect(h.run()).resolves.toMatchObject({ outcome: 'succeeded', caughtUp: true }); // lock released
+    expect(await storedKeys(h)).toEqual(sourceKeys(h));
+  });
+
   it('measures the lag of a run that caught up from the window end it confirmed, not from the last entry', async () => {
     const h = await harness('quiet-lag');
     h.sim.stream.generate(50, {

@@ -268,6 +268,39 @@ describe('ThingWorx client retries', () => {
     expect(transport.requests[0]?.timeoutMs).toBe(1_500);
   });
 
+  it('says the time is up, not that the endpoint failed, when an attempt the deadline cut short times out', async () => {
+    const timedOut: HttpTransport = async (request) => {
+      throw new EndpointUnreachableError(`no complete answer within ${request.timeoutMs} ms`, 'timeout');
+    };
+    const { client } = harness(timedOut, { deadlineEpochMs: START_MS + 1_500, requestTimeoutMs: 5_000 });
+
+    const error = await client.callService('T', 'S').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as DeadlineExceededError).endpointFailed).toBe(false);
+    expect((error as Error).message).toMatch(/1500 ms left before the run deadline.*5000 ms request timeout/);
+    expect((error as Error).cause).toBeInstanceOf(EndpointUnreachableError);
+  });
+
+  it('counts a timeout as a failure of the endpoint when the attempt had its whole request timeout', async () => {
+    const timedOut: HttpTransport = async (request) => {
+      throw new EndpointUnreachableError(`no complete answer within ${request.timeoutMs} ms`, 'timeout');
+    };
+    // The first attempt gets its 5 s; the retry after it does not fit before the deadline.
+    const { client } = harness(
+      timedOut,
+      { deadlineEpochMs: START_MS + 7_000, requestTimeoutMs: 5_000 },
+      () => 0.5,
+      { requestsTakeTheirWholeTimeout: true },
+    );
+
+    const error = await client.callService('T', 'S').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as DeadlineExceededError).endpointFailed).toBe(true);
+    expect((error as Error).cause).toBeInstanceOf(EndpointUnreachableError);
+  });
+
   it('never lets a wait plus a retry end after the deadline', async () => {
     const deadlineEpochMs = START_MS + 20_000;
     const transport = scriptedTransport(Array.from({ length: 10 }, () => response(500, 'x')));
