@@ -5,8 +5,7 @@ import { assertKeyNotExpired, ExpiredKeyError } from '../app-key/key-expiry.js';
 import type { AppKey, KeySource } from '../app-key/key-source.js';
 import type { Clock } from '../shared/clock.js';
 import type { LogSink } from '../shared/observability.js';
-import type { ServerDateSeen } from './answer-suspicion.js';
-import type { DenialReporter } from './denial-reporter.js';
+import type { AnswerContext, DenialReporter } from './denial-reporter.js';
 import type { AccessDeniedCause } from './diagnose.js';
 import type { HttpResponse } from './http-request.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -72,12 +71,12 @@ export class AuthRetry {
   async afterDenial(
     response: HttpResponse,
     key: AppKey,
-    previousDate: ServerDateSeen | undefined,
-    requestName: string,
+    context: AnswerContext,
     rereading: Rereading,
   ): Promise<AppKey> {
     const { reporter } = this;
-    const withoutRefresh = reporter.diagnoseResponse(response, key, undefined, previousDate, requestName);
+    const { requestName } = context;
+    const withoutRefresh = reporter.diagnoseResponse(response, key, undefined, context);
     if (!CAUSES_A_NEWER_KEY_MAY_FIX.has(withoutRefresh.cause)) throw reporter.denied(withoutRefresh, false);
     // After an auth retry the key in hand was just read, so it is the current one.
     let current: AppKey | undefined = key;
@@ -87,18 +86,12 @@ export class AuthRetry {
           ? await this.rereadAfterDenial(key, requestName)
           : { current: await this.refreshQuietly(requestName) };
       if (reread.newer) {
-        reporter.report(
-          reporter.diagnoseResponse(response, key, reread.newer, previousDate, requestName),
-          true,
-        );
+        reporter.report(reporter.diagnoseResponse(response, key, reread.newer, context), true);
         return reread.newer;
       }
       current = reread.current;
     }
-    throw reporter.denied(
-      reporter.diagnoseResponse(response, key, current, previousDate, requestName),
-      false,
-    );
+    throw reporter.denied(reporter.diagnoseResponse(response, key, current, context), false);
   }
 
   /**

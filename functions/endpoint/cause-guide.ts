@@ -53,7 +53,9 @@ export const CAUSE_GUIDE: Readonly<
       'allow the Lambda through the proxy/gateway (or bypass it for this host); check Via in the evidence',
   },
   'cached-response': {
-    meaning: 'the answer came from a cache, not the server (Age, X-Cache HIT, Date that did not advance)',
+    meaning:
+      'the answer came from a cache, not the server (Age, X-Cache HIT, or the same Date replayed, on a ' +
+      "retry too, further apart than the pool's clocks explain)",
     action: 'disable caching for the service path on the CDN/proxy; the client already sends no-cache',
   },
   'clock-skew': {

@@ -1,10 +1,9 @@
 // The client's diagnosis hooks: turns what one request met into a Diagnosis (with what this client saw
-// earlier: accepted key versions, the last server Date), and reports it as a log line, an `AuthFailure`
-// count and the caller's onAccessDenied hook, exactly once per denial.
+// earlier: accepted key versions, a replayed server Date, the secrets it was answered), and reports it as
+// a log line, an `AuthFailure` count and the caller's onAccessDenied hook, exactly once per denial.
 import type { AppKey } from '../app-key/key-source.js';
 import type { Clock } from '../shared/clock.js';
 import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
-import type { ServerDateSeen } from './answer-suspicion.js';
 import {
   AccessDeniedError,
   type Diagnosis,
@@ -13,6 +12,8 @@ import {
   type ObservedResponse,
   reportAccessDenied,
 } from './diagnose.js';
+import type { LearnedSecrets } from './learned-secrets.js';
+import type { DateReplay } from './server-dates.js';
 
 export interface DenialReporterSettings {
   /** Name used in logs and evidence. */
@@ -23,6 +24,17 @@ export interface DenialReporterSettings {
   readonly logger: LogSink;
   readonly metrics: DimensionedMetricsSink;
   readonly onAccessDenied?: (diagnosis: Diagnosis, recovered: boolean) => void;
+  /** Secret values the client was answered: no diagnosis quotes them. */
+  readonly learnedSecrets: LearnedSecrets;
+}
+
+/** What of the request, beyond the answer, bears on its diagnosis. */
+export interface AnswerContext {
+  readonly requestName: string;
+  /** Set when the answer's Date is one a cache replayed. */
+  readonly replayedDate?: DateReplay;
+  /** The call answers a secret: its body is never quoted. */
+  readonly bodyHoldsSecret?: boolean;
 }
 
 export class DenialReporter {
@@ -39,15 +51,15 @@ export class DenialReporter {
     response: ObservedResponse,
     keyUsed: AppKey,
     currentKey: AppKey | undefined,
-    previousDate: ServerDateSeen | undefined,
-    requestName: string,
+    context: AnswerContext,
   ): Diagnosis {
     const input: DiagnosisInput = {
-      ...this.diagnosisBase(requestName),
+      ...this.diagnosisBase(context.requestName),
       response,
       keyUsed,
       ...(currentKey ? { currentKey } : {}),
-      ...(previousDate ? { previousDate } : {}),
+      ...(context.replayedDate ? { replayedDate: context.replayedDate } : {}),
+      ...(context.bodyHoldsSecret ? { bodyHoldsSecret: true } : {}),
       sameKeyAcceptedEarlier: this.acceptedVersionIds.has(keyUsed.versionId),
     };
     return diagnose(input);
@@ -75,10 +87,11 @@ export class DenialReporter {
   }
 
   private diagnosisBase(requestName: string) {
-    const { target, clock, clockSkewToleranceMs, knownSkewMs } = this.settings;
+    const { target, clock, clockSkewToleranceMs, knownSkewMs, learnedSecrets } = this.settings;
     return {
       target,
       request: requestName,
+      learnedSecrets,
       nowMs: clock.nowMs(),
       clockSkewToleranceMs,
       ...(knownSkewMs === undefined ? {} : { knownSkewMs }),

@@ -8,14 +8,22 @@ import type { AppKey } from '../app-key/key-source.js';
 import { SyncWardenError } from '../shared/errors.js';
 import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
 import { type AccessDeniedCause, CAUSE_GUIDE } from './cause-guide.js';
-import { CACHE_STATUS_HEADERS, pickEvidenceHeaders, redact, redactRecord, snippet } from './evidence.js';
+import {
+  CACHE_STATUS_HEADERS,
+  pickEvidenceHeaders,
+  redactHeaders,
+  redactResults,
+  redactSecrets,
+  type Secrets,
+  snippet,
+  WITHHELD_BODY,
+} from './evidence.js';
+import type { DateReplay } from './server-dates.js';
 
 export { ACCESS_DENIED_CAUSES, type AccessDeniedCause, CAUSE_GUIDE } from './cause-guide.js';
 export { redact } from './evidence.js';
 
 const BODY_SNIPPET_CHARS = 300;
-/** A Date that did not move although our clock moved at least this much means a replayed answer. */
-export const FROZEN_DATE_MIN_ELAPSED_MS = 2_000;
 
 export interface ObservedResponse {
   readonly status: number;
@@ -37,8 +45,12 @@ export interface DiagnosisInput {
   readonly clockSkewToleranceMs: number;
   /** Last measured offset of the target's clock (server − ours), from the skew monitor. */
   readonly knownSkewMs?: number;
-  /** The previous response's Date and our clock when we read it, to spot a Date that does not advance. */
-  readonly previousDate?: { readonly serverDateMs: number; readonly localMs: number };
+  /** Set when the answer's Date is one a cache replayed (server-dates.ts): identical, too far apart. */
+  readonly replayedDate?: DateReplay;
+  /** Secret values the client was answered earlier (a new key's value): redacted like the keys. */
+  readonly learnedSecrets?: Iterable<string>;
+  /** The call answers a secret (GetKeyID): its body is never quoted, whatever the status. */
+  readonly bodyHoldsSecret?: boolean;
   /** This key version was accepted earlier in the same run (server-side inconsistency or revocation). */
   readonly sameKeyAcceptedEarlier?: boolean;
   /** Set when the client refused to send: the reason it refused. */
@@ -92,19 +104,28 @@ export class AccessDeniedError extends SyncWardenError {
 /** Classifies one denial. Pure: the same input always gives the same cause. */
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const { response, keyUsed, currentKey } = input;
+  const secrets: Secrets = { keys: [keyUsed, currentKey], values: [...(input.learnedSecrets ?? [])] };
+  // Rules read the headers as answered; evidence, signals and messages quote them redacted only.
   const headers = response ? pickEvidenceHeaders(response.headers) : {};
+  const quoted = redactHeaders(headers, secrets);
   const serverDateMs = headers.date === undefined ? undefined : Date.parse(headers.date);
   const responseClockOffsetMs =
     serverDateMs === undefined || Number.isNaN(serverDateMs) ? undefined : serverDateMs - input.nowMs;
-  const body = response ? redact(response.body, keyUsed, currentKey) : undefined;
+  const body = response ? redactResults(redactSecrets(response.body, secrets)) : undefined;
+  const bodySnippet =
+    body === undefined
+      ? undefined
+      : input.bodyHoldsSecret
+        ? WITHHELD_BODY
+        : snippet(body, BODY_SNIPPET_CHARS);
 
   const evidence = (signals: string[]): Evidence =>
     withoutUndefined({
       target: input.target,
       request: input.request,
       status: response?.status,
-      headers: redactRecord(headers, keyUsed, currentKey),
-      bodySnippet: body === undefined ? undefined : snippet(body, BODY_SNIPPET_CHARS),
+      headers: quoted,
+      bodySnippet,
       versionIdUsed: keyUsed.versionId,
       versionIdCurrent: currentKey?.versionId,
       keyName: keyUsed.keyName,
@@ -134,25 +155,25 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 
   const proxySignals = [
     status === 407 ? 'HTTP 407 Proxy Authentication Required' : undefined,
-    headers['proxy-authenticate'] ? `Proxy-Authenticate: ${headers['proxy-authenticate']}` : undefined,
+    quoted['proxy-authenticate'] ? `Proxy-Authenticate: ${quoted['proxy-authenticate']}` : undefined,
     status >= 300 && status < 400 && /login|signin|sso|auth/i.test(headers.location ?? '')
-      ? `redirect to a login page (${headers.location})`
+      ? `redirect to a login page (${quoted.location})`
       : undefined,
     status < 300 && isHtml && /login|log in|sign in|password/i.test(text)
       ? 'an HTML login page answered instead of JSON'
       : undefined,
   ].filter(isString);
   if (proxySignals.length > 0) {
-    if (headers.via) proxySignals.push(`Via: ${headers.via}`);
+    if (quoted.via) proxySignals.push(`Via: ${quoted.via}`);
     return result('proxy-auth', proxySignals);
   }
 
   const cacheSignals = [
-    Number(headers.age) > 0 ? `Age: ${headers.age}` : undefined,
+    Number(headers.age) > 0 ? `Age: ${quoted.age}` : undefined,
     ...CACHE_STATUS_HEADERS.map((name) =>
-      /\bhit\b/i.test(headers[name] ?? '') ? `${name}: ${headers[name]}` : undefined,
+      /\bhit\b/i.test(headers[name] ?? '') ? `${name}: ${quoted[name]}` : undefined,
     ),
-    frozenDateSignal(serverDateMs, input),
+    replayedDateSignal(input.replayedDate),
   ].filter(isString);
   if (cacheSignals.length > 0) return result('cached-response', cacheSignals);
 
@@ -165,8 +186,8 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 
   if (status < 300 && isHtml) {
     const signals = ['HTML instead of JSON with a success status'];
-    if (headers.via) {
-      signals.push(`Via: ${headers.via}`);
+    if (quoted.via) {
+      signals.push(`Via: ${quoted.via}`);
       return result('proxy-auth', signals);
     }
     return result('unknown', signals);
@@ -237,14 +258,12 @@ export function reportAccessDenied(
   metric.addMetric('AuthFailure', 'Count', 1);
 }
 
-function frozenDateSignal(serverDateMs: number | undefined, input: DiagnosisInput): string | undefined {
-  const previous = input.previousDate;
-  if (!previous || serverDateMs === undefined || Number.isNaN(serverDateMs)) return undefined;
-  const elapsedMs = input.nowMs - previous.localMs;
-  if (elapsedMs >= FROZEN_DATE_MIN_ELAPSED_MS && serverDateMs <= previous.serverDateMs) {
-    return `Date did not advance although ${Math.round(elapsedMs / 1000)} s passed here`;
-  }
-  return undefined;
+function replayedDateSignal(replay: DateReplay | undefined): string | undefined {
+  if (!replay) return undefined;
+  return (
+    `Date ${replay.date} replayed: answered ${(replay.apartMs / 1000).toFixed(1)} s apart here, ` +
+    `beyond the ${(replay.genuineLimitMs / 1000).toFixed(1)} s two servers of this pool could be`
+  );
 }
 
 function isString(value: string | undefined): value is string {

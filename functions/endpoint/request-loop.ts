@@ -4,26 +4,40 @@
 import type { AppKey } from '../app-key/key-source.js';
 import type { Clock } from '../shared/clock.js';
 import type { LogSink } from '../shared/observability.js';
-import { looksCachedOrPage, type ServerDateTracker, urlCarriesKey } from './answer-suspicion.js';
+import { cacheHeadersSay, suspicionOf, urlCarriesKey } from './answer-suspicion.js';
 import type { AuthRetry } from './auth-retry.js';
-import type { DenialReporter } from './denial-reporter.js';
-import { redact } from './diagnose.js';
+import type { AnswerContext, DenialReporter } from './denial-reporter.js';
+import { AccessDeniedError } from './diagnose.js';
 import {
   EndpointHttpError,
   EndpointUnreachableError,
   EntityNotFoundError,
   InvalidResponseError,
 } from './errors.js';
-import { snippet } from './evidence.js';
+import {
+  redactHeaderValue,
+  redactResults,
+  redactSecrets,
+  type Secrets,
+  snippet,
+  WITHHELD_BODY,
+} from './evidence.js';
 import { describeUrl, type HttpResponse, type HttpTransport } from './http-request.js';
+import type { LearnedSecrets } from './learned-secrets.js';
 import type { RetryBudget } from './retry-budget.js';
 import { honoursRetryAfter, isRetryableStatus, parseRetryAfterMs } from './retry-policy.js';
+import { type DatedAnswer, dateHeaderMs, type ServerDates } from './server-dates.js';
 
 export interface SendMode {
   /** Transient-failure attempts allowed, the first included. */
   readonly maxAttempts: number;
   /** Whether a 401/403 may be retried with a newer key version. */
   readonly authRetry: boolean;
+  /**
+   * The call answers a secret (GetKeyID: the key's value): no error or log quotes its body, whatever the
+   * status, and the `result` values of its successful answers are redacted from everything reported later.
+   */
+  readonly answersSecret?: boolean;
   /** Set for entity services: an empty 2xx body is a void answer, and an HTTP error quotes the answer. */
   readonly entityService?: {
     readonly idempotent: boolean;
@@ -38,6 +52,8 @@ export interface Exchange {
   attempt: number;
   /** Whether the one retry with a newer key version was made. */
   authRetried: boolean;
+  /** Whether the one retry after a Date that looked replayed was made. */
+  replayRetried?: boolean;
   /** The failure the next attempt retries (an unparseable body), so a deadline error still names it. */
   lastFailure?: unknown;
 }
@@ -55,7 +71,8 @@ export interface RequestLoopParts {
   readonly budget: RetryBudget;
   readonly authRetry: AuthRetry;
   readonly reporter: DenialReporter;
-  readonly dates: ServerDateTracker;
+  readonly dates: ServerDates;
+  readonly learnedSecrets: LearnedSecrets;
 }
 
 /** How much of an error answer an entity-service error quotes. */
@@ -92,8 +109,9 @@ export class RequestLoop {
       // A fresh empty InfoTable each time: parseInfoTable hands back the objects it was given.
       if (mode.entityService && response.body.trim() === '')
         return { dataShape: { fieldDefinitions: {} }, rows: [] };
+      let json: unknown;
       try {
-        return JSON.parse(response.body);
+        json = JSON.parse(response.body);
       } catch {
         // A complete 200 with half a JSON document is a glitch on the way (gateway, truncation): worth one more try.
         const error = new InvalidResponseError(
@@ -109,7 +127,10 @@ export class RequestLoop {
         await budget.sleep(delayMs);
         exchange.attempt = attempt + 1;
         exchange.lastFailure = error;
+        continue;
       }
+      if (mode.answersSecret) this.parts.learnedSecrets.learnResults(json);
+      return json;
     }
   }
 
@@ -124,8 +145,8 @@ export class RequestLoop {
     mode: SendMode,
     exchange: Exchange = { attempt: 1, authRetried: false },
   ): Promise<HttpResponse> {
-    const { budget, authRetry, reporter, dates } = this.parts;
-    const { clock } = this.settings;
+    const { budget, authRetry, reporter } = this.parts;
+    const { clock, logger } = this.settings;
     const requestName = `${method} ${describeUrl(url)}`;
     let key = await authRetry.usableKey(requestName);
     let { authRetried } = exchange;
@@ -138,6 +159,7 @@ export class RequestLoop {
       const timeoutMs = budget.attemptTimeoutMs(attempt, requestName, lastFailure);
 
       let response: HttpResponse;
+      const sentAtMs = clock.nowMs();
       try {
         response = await this.settings.transport({
           method,
@@ -160,8 +182,8 @@ export class RequestLoop {
         continue;
       }
 
-      const previousDate = dates.last;
-      dates.remember(response, clock.nowMs());
+      const context = this.answerContext(response, sentAtMs, mode, requestName);
+      const { replayedDate } = context;
       const { status } = response;
 
       if (status >= 200 && status < 300) {
@@ -169,17 +191,32 @@ export class RequestLoop {
         // A service without output may answer an empty 200 (any content type) on a real server.
         const voidAnswer = mode.entityService !== undefined && response.body.trim() === '';
         // Only suspicious answers are diagnosed: a healthy page of data is not scanned or redacted.
-        if (looksCachedOrPage(response, previousDate, clock.nowMs(), voidAnswer)) {
-          throw reporter.denied(
-            reporter.diagnoseResponse(response, key, undefined, previousDate, requestName),
-            false,
-          );
+        const suspicion = suspicionOf(response, replayedDate, voidAnswer);
+        if (suspicion) {
+          const diagnosis = reporter.diagnoseResponse(response, key, undefined, context);
+          // A Date alone may come from a pool node not seen yet: one more request tells it from a cache.
+          const delayMs = budget.backoffDelayMs(attempt);
+          if (
+            suspicion === 'replayed-date' &&
+            !exchange.replayRetried &&
+            attempt < mode.maxAttempts &&
+            budget.fitsBeforeDeadline(delayMs)
+          ) {
+            logger.warn('Answer Date looks replayed by a cache; retrying once', {
+              request: requestName,
+              signals: diagnosis.evidence.signals,
+              delayMs,
+            });
+            exchange.replayRetried = true;
+            lastFailure = new AccessDeniedError(diagnosis);
+            await budget.sleep(delayMs);
+            continue;
+          }
+          throw reporter.denied(diagnosis, false);
         }
         if (!voidAnswer && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
-          throw new InvalidResponseError(
-            `${requestName}: expected application/json, got "${contentType}"`,
-            false,
-          );
+          const shown = redactHeaderValue('content-type', contentType, this.secrets(key));
+          throw new InvalidResponseError(`${requestName}: expected application/json, got "${shown}"`, false);
         }
         reporter.noteAccepted(key);
         exchange.attempt = attempt;
@@ -189,7 +226,7 @@ export class RequestLoop {
       if (status === 403) await this.refuseMissingEntity(response, key, mode, requestName);
       if (status === 401 || status === 403) {
         const rereading = authRetried ? 'none' : mode.authRetry ? 'retry' : 'compare';
-        key = await authRetry.afterDenial(response, key, previousDate, requestName, rereading);
+        key = await authRetry.afterDenial(response, key, context, rereading);
         authRetried = true;
         exchange.authRetried = true;
         attempt--; // an auth retry is not a transient-failure attempt
@@ -197,7 +234,7 @@ export class RequestLoop {
       }
 
       if (status === 407 || (status >= 300 && status < 400)) {
-        const diagnosis = reporter.diagnoseResponse(response, key, undefined, previousDate, requestName);
+        const diagnosis = reporter.diagnoseResponse(response, key, undefined, context);
         if (status === 407 || diagnosis.cause === 'proxy-auth') throw reporter.denied(diagnosis, false);
         throw new EndpointHttpError(`${requestName} answered ${status} (redirects are not followed)`, status);
       }
@@ -217,7 +254,7 @@ export class RequestLoop {
       throw new ErrorClass(
         `${requestName} answered ${status}${isRetryableStatus(status) ? attempts : ''}${meaning ? ` (${meaning})` : ''}`,
         status,
-        mode.entityService ? { bodySnippet: errorBodySnippet(response.body, key) } : {},
+        mode.entityService ? { bodySnippet: this.errorBodySnippet(response.body, key, mode) } : {},
       );
     }
   }
@@ -237,8 +274,41 @@ export class RequestLoop {
     throw new EntityNotFoundError(
       `${requestName} answered 403 for an entity the server does not list: read as not found`,
       response.status,
-      { bodySnippet: errorBodySnippet(response.body, key) },
+      { bodySnippet: this.errorBodySnippet(response.body, key, mode) },
     );
+  }
+
+  /**
+   * The start of an error answer for the operator: every secret and key service `result` redacted before
+   * it is cut, so no prefix survives; nothing at all of a call that answers a secret.
+   */
+  private errorBodySnippet(body: string, key: AppKey, mode: SendMode): string {
+    if (mode.answersSecret) return WITHHELD_BODY;
+    const redacted = redactResults(redactSecrets(body, this.secrets(key)));
+    return snippet(redacted, ERROR_BODY_SNIPPET_CHARS) || 'empty body';
+  }
+
+  private secrets(key: AppKey): Secrets {
+    return { keys: [key], values: this.parts.learnedSecrets };
+  }
+
+  /** What the answer's Date and the call say about it, for its diagnosis; the Date is remembered if trusted. */
+  private answerContext(
+    response: HttpResponse,
+    sentAtMs: number,
+    mode: SendMode,
+    requestName: string,
+  ): AnswerContext {
+    const { dates } = this.parts;
+    const dated = datedAnswer(response, sentAtMs, this.settings.clock.nowMs());
+    const replayedDate = dated && dates.replayOf(dated);
+    // Only answers no cache is suspected of measure the pool: a replay must not widen what it is judged by.
+    if (dated && !replayedDate && !cacheHeadersSay(response)) dates.remember(dated);
+    return {
+      requestName,
+      ...(replayedDate ? { replayedDate } : {}),
+      ...(mode.answersSecret ? { bodyHoldsSecret: true } : {}),
+    };
   }
 
   private headers(key: AppKey, hasBody: boolean): Record<string, string> {
@@ -254,9 +324,13 @@ export class RequestLoop {
   }
 }
 
-/** The start of an error answer for the operator: redacted before it is cut, so no key prefix survives. */
-function errorBodySnippet(body: string, key: AppKey): string {
-  return snippet(redact(body, key), ERROR_BODY_SNIPPET_CHARS) || 'empty body';
+function datedAnswer(
+  response: HttpResponse,
+  sentAtMs: number,
+  receivedAtMs: number,
+): DatedAnswer | undefined {
+  const dateMs = dateHeaderMs(response.headers);
+  return dateMs === undefined ? undefined : { dateMs, sentAtMs, receivedAtMs };
 }
 
 function isTimeout(error: unknown): boolean {

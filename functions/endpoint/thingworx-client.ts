@@ -7,7 +7,6 @@ import { type Clock, systemClock } from '../shared/clock.js';
 import { InvalidInputError } from '../shared/errors.js';
 import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
 import { logger as powertoolsLogger, metrics as powertoolsMetrics } from '../shared/powertools.js';
-import { ServerDateTracker } from './answer-suspicion.js';
 import { AuthRetry } from './auth-retry.js';
 import { DenialReporter } from './denial-reporter.js';
 import { AccessDeniedError, type Diagnosis } from './diagnose.js';
@@ -15,9 +14,11 @@ import { EndpointUrls } from './endpoint-url.js';
 import { EntityNotFoundError } from './errors.js';
 import { describeUrl, type HttpTransport, nodeHttpTransport } from './http-request.js';
 import { type InfoTable, parseInfoTable } from './infotable.js';
+import { LearnedSecrets } from './learned-secrets.js';
 import { RequestLoop, type SendMode } from './request-loop.js';
 import { RetryBudget } from './retry-budget.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { ServerDates } from './server-dates.js';
 
 export interface ThingWorxClientOptions {
   /** e.g. `https://thingworx.example.com` (a path prefix is kept). HTTPS unless loopback. */
@@ -70,6 +71,12 @@ export interface EntityServiceOptions {
    * (no Access Denied is reported); true or absent leaves it a denial. Decide it without a body text.
    */
   readonly entityExists?: () => Promise<boolean>;
+  /**
+   * The service answers a secret (GetKeyID: the key's value). Its body is then never quoted (no error,
+   * log, ledger entry or DLQ message shows it, whatever the status), and the `result` values it answers
+   * are redacted from everything this client reports afterwards. @default false
+   */
+  readonly answersSecret?: boolean;
 }
 
 export type ProbeResult =
@@ -99,6 +106,7 @@ export class ThingWorxClient {
     const clock = deps.clock ?? systemClock;
     const random = deps.random ?? Math.random;
     const logger = deps.logger ?? powertoolsLogger;
+    const learnedSecrets = new LearnedSecrets();
     this.budget = new RetryBudget({
       deadlineEpochMs: options.deadlineEpochMs,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -116,6 +124,7 @@ export class ThingWorxClient {
       logger,
       metrics: deps.metrics ?? powertoolsMetrics,
       ...(deps.onAccessDenied ? { onAccessDenied: deps.onAccessDenied } : {}),
+      learnedSecrets,
     });
     this.requests = new RequestLoop(
       {
@@ -134,7 +143,8 @@ export class ThingWorxClient {
           reporter,
         ),
         reporter,
-        dates: new ServerDateTracker(),
+        dates: new ServerDates(),
+        learnedSecrets,
       },
     );
   }
@@ -174,6 +184,7 @@ export class ThingWorxClient {
     const mode: SendMode = {
       maxAttempts: options.idempotent ? this.runMode().maxAttempts : 1,
       authRetry: true,
+      ...(options.answersSecret ? { answersSecret: true } : {}),
       entityService: {
         idempotent: options.idempotent,
         ...(options.entityExists ? { entityExists: options.entityExists } : {}),

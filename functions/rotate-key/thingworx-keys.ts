@@ -132,7 +132,12 @@ export class ThingWorxKeyServices implements KeyServices {
     params: Readonly<Record<string, unknown>>,
   ): Promise<InfoTable<ResultRow> | undefined> {
     const path = `${APPLICATION_KEYS}/${encodeURIComponent(name)}/Services/${service}`;
-    return this.call(path, params, { idempotent: true, entityExists: () => this.isListed(name) });
+    return this.call(path, params, {
+      idempotent: true,
+      entityExists: () => this.isListed(name),
+      // GetKeyID answers the key itself: no error or log may quote that answer, whatever its status.
+      answersSecret: service === 'GetKeyID',
+    });
   }
 
   /** Whether the server lists a key of that name: a positive answer, unlike a 403's text. */
@@ -150,7 +155,11 @@ export class ThingWorxKeyServices implements KeyServices {
   private async call(
     path: string,
     params: Readonly<Record<string, unknown>>,
-    options: { readonly idempotent: boolean; readonly entityExists?: () => Promise<boolean> },
+    options: {
+      readonly idempotent: boolean;
+      readonly entityExists?: () => Promise<boolean>;
+      readonly answersSecret?: boolean;
+    },
   ): Promise<InfoTable<ResultRow> | undefined> {
     try {
       return await this.admin.callEntityService<ResultRow>(path, params, {

@@ -28,8 +28,9 @@ export type Fault =
   /**
    * A cache in front: the first matching request goes through and is stored (X-Cache: MISS); later
    * ones replay it, Date frozen, with Age and X-Cache: HIT, without asking the server (or the key).
+   * `hidden`: a cache that says nothing of itself (no Age, no X-Cache): only the replayed Date shows it.
    */
-  | { readonly kind: 'frozenDate' }
+  | { readonly kind: 'frozenDate' /** @default false */; readonly hidden?: boolean }
   /**
    * ThingWorx answers an unknown entity with 403 instead of 404 ("sometimes returned instead of a 404"),
    * with the very body of a permission denial: a client cannot tell the two apart by the answer.

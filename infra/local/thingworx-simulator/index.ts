@@ -48,7 +48,7 @@
  *                                    a rule = a Fault ({kind: 'latency', ms} | {kind: 'serverError', status?} |
  *                                    {kind: 'throttle', status?: 429|503, retryAfterSeconds?, retryAfterFormat?: 'seconds'|'http-date'} |
  *                                    {kind: 'authFlap', status?: 401|403} | {kind: 'htmlLogin'} | {kind: 'truncatedJson', keepBytes?} |
- *                                    {kind: 'frozenDate'} | {kind: 'proxyAuth'} | {kind: 'hang'} |
+ *                                    {kind: 'frozenDate', hidden?} | {kind: 'proxyAuth'} | {kind: 'hang'} |
  *                                    {kind: 'notFoundAsForbidden'}: an unknown entity answers 403 with a denial's body)
  *                                    + trigger: always (default) | next: N | rate: 0..1 (seeded); + path?: substring | RegExp
  *   sim.clock.nowMs()                base server time = local Date.now() + offset (stream timestamps, key expiry)
@@ -161,7 +161,8 @@
  * htmlLogin 200 → throttle 429/503 → hang → serverError 5xx → ThingWorx → notFoundAsForbidden (only on an
  * unknown entity) → authFlap (only on a request that would have succeeded; a 401 with an empty body) →
  * truncatedJson (only on JSON answers). frozenDate: the first matching request is a
- * MISS with a live Date and is stored per method + path; later ones replay it (X-Cache: HIT, Age, same Date).
+ * MISS with a live Date and is stored per method + path; later ones replay it (X-Cache: HIT, Age, same Date);
+ * with `hidden` the cache sends neither X-Cache nor Age, so only the replayed Date gives it away.
  *
  * For client authors:
  *   - Node's global fetch (undici) turns any 407 into a bare "fetch failed" TypeError, as the Fetch standard

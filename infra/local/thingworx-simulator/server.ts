@@ -86,13 +86,17 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     return send(frontResponse(proxy, clock.nowMs()));
   }
   const cacheKey = `${method} ${path}`;
-  const behindCache = faults.take(['frozenDate'], path) !== undefined;
+  const cache = faults.take(['frozenDate'], path);
+  const behindCache = cache !== undefined;
   if (behindCache) {
     record.faults.push('frozenDate');
     const stored = faults.cached(cacheKey);
     if (stored) {
       const ageSeconds = Math.max(0, Math.floor((clock.backendNowMs(record.backend) - stored.dateMs) / 1000));
-      return send(stored, { Age: String(ageSeconds), 'X-Cache': 'HIT' }, stored.dateMs);
+      const cacheHeaders: Record<string, string> = cache.hidden
+        ? {}
+        : { Age: String(ageSeconds), 'X-Cache': 'HIT' };
+      return send(stored, cacheHeaders, stored.dateMs);
     }
   }
   const gateway = faults.take(['htmlLogin'], path) ?? faults.take(['throttle'], path);
@@ -166,7 +170,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       body: response.body,
       dateMs,
     });
-    return send(response, { 'X-Cache': 'MISS' }, dateMs);
+    return send(response, cache?.hidden ? {} : { 'X-Cache': 'MISS' }, dateMs);
   }
   return send(response, {}, dateMs);
 }
