@@ -1,4 +1,5 @@
 // The app key as every caller sees it, independent of where it is stored (Secrets Manager, a local file).
+import type { ProxyCredentials } from '../endpoint/proxy-route.js';
 import { SyncWardenError } from '../shared/errors.js';
 
 export interface AppKey {
@@ -10,6 +11,10 @@ export interface AppKey {
   readonly expiresAt?: Date;
   /** The key's name on the server, for operators; not secret. */
   readonly keyName?: string;
+  /** Username and password of the forward proxy, from the secret's `proxy` field (redacted when logged). */
+  readonly proxyCredentials?: ProxyCredentials;
+  /** Extra CAs (PEM) the endpoint's certificate may chain to, in addition to Node's roots. */
+  readonly caCertificatesPem?: string;
 }
 
 export interface KeySource {

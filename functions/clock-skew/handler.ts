@@ -24,7 +24,12 @@ const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new
 async function skewHandler(_event: unknown, context: Context): Promise<SkewMonitorReport> {
   logger.setCorrelationId(context.awsRequestId);
   // Connections are not kept across invocations minutes apart: a fresh transport per run, closed after.
-  const transport = createHttpProbeTransport();
+  // Through the endpoint's proxy and with its extra CAs, like the sync: a target behind the proxy is
+  // measured through it (an open proxy only: the monitor reads no secret that could hold credentials).
+  const transport = createHttpProbeTransport({
+    ...(config.transport.proxy ? { proxy: config.transport.proxy } : {}),
+    extraCaPems: config.transport.extraCaPems,
+  });
   try {
     return await runSkewMonitor(config, {
       transport,

@@ -1,6 +1,7 @@
 // The skew monitor's configuration, read and validated once at cold start: which targets to measure
 // (SKEW_TARGETS), which pairs to compare (SKEW_PAIRS) and where to keep the last measurements.
 import { assertSecureUrl } from '../endpoint/http-request.js';
+import { readTransportConfig, type TransportConfig } from '../endpoint/proxy-config.js';
 import { type Env, EnvReader } from '../shared/env.js';
 import { InvalidInputError } from '../shared/errors.js';
 import type { SkewTarget } from './measure.js';
@@ -13,6 +14,11 @@ export interface SkewMonitorConfig {
   readonly requestTimeoutMs: number;
   /** Extra requests that catch a pool of servers less than a second apart (see MeasureOptions). */
   readonly consistencyChecks: number;
+  /**
+   * The endpoint's forward proxy (ENDPOINT_PROXY_URL, NO_PROXY) and extra CAs (ENDPOINT_CA_FILE,
+   * ENDPOINT_CA_PEM), as the sync reads them: a target behind the same proxy is measured through it.
+   */
+  readonly transport: TransportConfig;
 }
 
 export const DEFAULT_TOLERANCE_MS = 5000;
@@ -31,12 +37,14 @@ export function loadSkewConfig(env: Env): SkewMonitorConfig {
     max: 30_000,
   });
   const consistencyChecks = reader.integer('SKEW_CONSISTENCY_CHECKS', { default: 0, min: 0, max: 2 });
+  const transport = readTransportConfig(reader);
   return Object.freeze({
     controlTable,
     targets: Object.freeze(targets),
     pairs: Object.freeze(pairs),
     requestTimeoutMs,
     consistencyChecks,
+    transport: Object.freeze(transport),
   });
 }
 
