@@ -1,6 +1,6 @@
 // Rotation Lambda entry point: wiring only. Secrets Manager invokes it four times per rotation
-// (createSecret, setSecret, testSecret, finishSecret) with the same token; configuration and clients
-// are built once per container. A failed step throws, so the rotation fails, AWSCURRENT stays put and
+// (createSecret, setSecret, testSecret, finishSecret) with the same token; a daily schedule invokes it with
+// the admin-key check event (admin-key-check.ts). Configuration and clients are built once per container. A failed step throws, so the rotation fails, AWSCURRENT stays put and
 // the function's Errors metric (the rotation alarm) counts it.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -8,6 +8,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger, metrics, tracer } from '../shared/powertools.js';
+import { checkAdminKeyExpiry, isAdminKeyCheckEvent } from './admin-key-check.js';
 import { createRotationDependencies } from './dependencies.js';
 import { loadRotationConfig } from './rotation-config.js';
 import { parseRotationEvent } from './rotation-event.js';
@@ -20,6 +21,11 @@ const config = loadRotationConfig(process.env);
 const dependencies = createRotationDependencies(config);
 
 async function rotationHandler(event: unknown, context: Context): Promise<void> {
+  // The daily schedule's event, not Secrets Manager's: publish the admin key's days to expiry, change nothing.
+  if (isAdminKeyCheckEvent(event)) {
+    await checkAdminKeyExpiry(dependencies);
+    return;
+  }
   const rotation = parseRotationEvent(event);
   logger.setCorrelationId(rotation.ClientRequestToken); // one id across the four steps of a rotation
   await rotateKey(dependencies, rotation, {

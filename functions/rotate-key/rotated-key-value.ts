@@ -1,5 +1,7 @@
 // The secret value a rotation writes: the shared app key format (functions/app-key/parse-secret.ts)
-// plus `previousKeyName`, the key this one replaced, so the rotation after next can delete it.
+// plus `previousKeyName`, the key this one replaced, so the rotation after next can delete it, and the
+// connection fields the operator put beside the key (proxy credentials, extra CAs), carried over as
+// they were: a rotation replaces the key, not the way to the server.
 // Parsing reuses the shared parser and adds only that field; the sync ignores it.
 import type { AppKey } from '../app-key/key-source.js';
 import { MalformedSecretError } from '../app-key/key-source.js';
@@ -11,6 +13,8 @@ export interface RotatedKeyValue {
   /** ISO-8601 UTC. */
   readonly expiresAt: string;
   readonly previousKeyName?: string;
+  /** The current version's `proxy` and `caCertificatesPem`, unchanged (connectionFieldsOf). */
+  readonly connection?: { readonly proxy?: unknown; readonly caCertificatesPem?: unknown };
 }
 
 export interface RotatedAppKey extends AppKey {
@@ -23,6 +27,7 @@ export function serializeRotatedKey(value: RotatedKeyValue): string {
     keyName: value.keyName,
     expiresAt: value.expiresAt,
     ...(value.previousKeyName === undefined ? {} : { previousKeyName: value.previousKeyName }),
+    ...value.connection,
   });
 }
 

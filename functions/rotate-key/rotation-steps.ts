@@ -3,12 +3,20 @@
 // finishSecret re-checks what is already done. AWSCURRENT moves only in finishSecret, after testSecret
 // proved the new key works, so a failed rotation never touches what the sync reads.
 import { MalformedSecretError } from '../app-key/key-source.js';
+import { connectionFieldsOf } from '../app-key/parse-secret.js';
 import type { Clock } from '../shared/clock.js';
-import type { LogSink, MetricsSink } from '../shared/observability.js';
+import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
 import { PendingKeyRejectedError, RotationEventError, RotationSecretError } from './errors.js';
+import {
+  isRotationWrittenVersion,
+  olderKeyToRetire,
+  ownKeyName,
+  replacedKeyToRetire,
+} from './key-ownership.js';
 import { parseRotatedKey, type RotatedAppKey, serializeRotatedKey } from './rotated-key-value.js';
 import type { RotationConfig } from './rotation-config.js';
 import type { RotationEvent } from './rotation-event.js';
+import { isConfiguredSecret } from './secret-identity.js';
 import {
   AWSCURRENT,
   AWSPENDING,
@@ -28,7 +36,7 @@ export interface RotationDependencies {
   readonly thingworx: ThingWorxAccess;
   readonly clock: Clock;
   readonly logger: LogSink;
-  readonly metrics: MetricsSink;
+  readonly metrics: DimensionedMetricsSink;
 }
 
 export interface RotationInvocation {
@@ -49,9 +57,20 @@ export async function rotateKey(
   event: RotationEvent,
   invocation: RotationInvocation,
 ): Promise<void> {
-  const secrets = deps.secretsFor(event.SecretId);
   const token = event.ClientRequestToken;
   const logFields = { secretId: event.SecretId, versionId: token, step: event.Step };
+  // Before any call: this function holds the admin key for one job's secret and acts on no other.
+  if (!isConfiguredSecret(deps.settings.secretId, event.SecretId)) {
+    deps.logger.error('Rotation refused: the event names another secret', {
+      ...logFields,
+      configuredSecretId: deps.settings.secretId,
+    });
+    throw new RotationEventError(
+      `event.SecretId ${event.SecretId} is not the secret this function rotates (ROTATION_SECRET_ID ` +
+        `${deps.settings.secretId}); nothing was changed. Each job's rotation function rotates only its own secret`,
+    );
+  }
+  const secrets = deps.secretsFor(event.SecretId);
   deps.logger.info('Rotation step started', logFields);
 
   const metadata = await secrets.describe();
@@ -118,7 +137,7 @@ async function createSecret({ deps, secrets, token, deadlineEpochMs }: StepConte
   }
   const currentKey = parseLeniently(deps, secrets.secretId, current);
   const { settings, clock } = deps;
-  const keyName = `${settings.keyNamePrefix}-${token}`;
+  const keyName = ownKeyName(settings.keyNamePrefix, token);
   const expiresAtMs = clock.nowMs() + settings.rotationIntervalMs + settings.expiryMarginMs;
   const { keyId, reused } = await deps.thingworx.keyServices(deadlineEpochMs).ensureKey({
     name: keyName,
@@ -127,7 +146,19 @@ async function createSecret({ deps, secrets, token, deadlineEpochMs }: StepConte
     ipAllowlist: settings.ipAllowlist,
   });
   const expiresAt = new Date(expiresAtMs).toISOString();
-  const previousKeyName = currentKey?.keyName;
+  // Recorded only for a key this rotation made: the rotation after next deletes whatever is recorded here.
+  const previousKeyName =
+    currentKey && isRotationWrittenVersion(settings.keyNamePrefix, currentKey)
+      ? currentKey.keyName
+      : undefined;
+  if (currentKey?.keyName !== undefined && previousKeyName === undefined) {
+    deps.logger.warn('The current key was not made by this rotation; it will be left alone', {
+      secretId: secrets.secretId,
+      versionId: current.versionId,
+      keyName: currentKey.keyName,
+      action: 'delete it on ThingWorx by hand once the new key is current and the grace period is over',
+    });
+  }
   await secrets.putPending(
     token,
     serializeRotatedKey({
@@ -135,6 +166,7 @@ async function createSecret({ deps, secrets, token, deadlineEpochMs }: StepConte
       keyName,
       expiresAt,
       ...(previousKeyName === undefined ? {} : { previousKeyName }),
+      connection: connectionFieldsOf(current.secretString),
     }),
   );
   deps.logger.info(reused ? 'Reused the key made by an earlier attempt' : 'Created a new app key', {
@@ -191,7 +223,10 @@ async function finishSecret({ deps, secrets, token, metadata, deadlineEpochMs }:
   } else {
     await secrets.makeCurrent(token, currentVersionId);
     replacedVersionId = currentVersionId;
-    deps.metrics.addMetric('KeyRotated', 'Count', 1);
+    // Per job, like every other syncwarden metric: each job has its own rotation function.
+    const rotated = deps.metrics.singleMetric();
+    rotated.addDimension('Job', deps.settings.jobName);
+    rotated.addMetric('KeyRotated', 'Count', 1);
     deps.logger.info('AWSCURRENT moved to the new key', {
       secretId: secrets.secretId,
       versionId: token,
@@ -212,8 +247,9 @@ async function finishSecret({ deps, secrets, token, metadata, deadlineEpochMs }:
 }
 
 /**
- * Leaves at most two keys alive: the replaced key works for the grace period (warm syncs still hold it
- * in their cache), the one it replaced is deleted.
+ * Leaves at most two of its own keys alive: the replaced key works for the grace period (warm syncs still
+ * hold it in their cache), the one it replaced is deleted. Keys this rotation did not make (key-ownership.ts)
+ * are logged and left alone: the admin key could delete any key, so a name in the secret is not enough.
  */
 async function retireOldKeys(
   deps: RotationDependencies,
@@ -222,17 +258,20 @@ async function retireOldKeys(
   replaced: RotatedAppKey | undefined,
   deadlineEpochMs: number,
 ): Promise<void> {
-  if (replaced?.keyName === undefined) {
-    deps.logger.warn('The replaced secret version names no key; it keeps its own expiry', {
+  if (replaced === undefined) {
+    deps.logger.warn('The replaced secret version could not be read; no old key is retired', {
       secretId,
-      replacedVersionId: replaced?.versionId,
       action: 'delete the old application key on ThingWorx by hand if it must stop working sooner',
     });
     return;
   }
+  const prefix = deps.settings.keyNamePrefix;
   const keys = deps.thingworx.keyServices(deadlineEpochMs);
-  const oldName = replaced.keyName;
-  if (oldName !== newKey.keyName) {
+  const old = replacedKeyToRetire(prefix, replaced);
+  if (!old.retire) {
+    leftAlone(deps, secretId, replaced.versionId, old.keyName, old.why);
+  } else if (old.keyName !== newKey.keyName) {
+    const oldName = old.keyName;
     const graceUntilMs = deps.clock.nowMs() + deps.settings.oldKeyGraceMs;
     const alreadySooner = replaced.expiresAt !== undefined && replaced.expiresAt.getTime() <= graceUntilMs;
     // An expired or deleted key stays that way: setting its date would bring it back to life.
@@ -246,17 +285,34 @@ async function retireOldKeys(
       ...(state === 'live' ? { expiresAt: new Date(graceUntilMs).toISOString() } : {}),
     });
   }
-  const olderName = replaced.previousKeyName;
-  if (olderName !== undefined && olderName !== newKey.keyName && olderName !== oldName) {
-    const outcome = await keys.delete(olderName);
-    deps.logger.info(
-      outcome === 'deleted' ? 'Deleted the key before it' : 'The key before it is already gone',
-      {
-        secretId,
-        keyName: olderName,
-      },
-    );
+  const older = olderKeyToRetire(prefix, replaced);
+  if (!older.retire) {
+    // A version that names no key before it is the normal case for the first rotations: nothing to report.
+    if (older.keyName !== undefined) leftAlone(deps, secretId, replaced.versionId, older.keyName, older.why);
+    return;
   }
+  if (older.keyName === newKey.keyName || older.keyName === replaced.keyName) return;
+  const outcome = await keys.delete(older.keyName);
+  deps.logger.info(
+    outcome === 'deleted' ? 'Deleted the key before it' : 'The key before it is already gone',
+    { secretId, keyName: older.keyName },
+  );
+}
+
+function leftAlone(
+  deps: RotationDependencies,
+  secretId: string,
+  versionId: string,
+  keyName: string | undefined,
+  why: string,
+): void {
+  deps.logger.warn('Old key left alone: this rotation did not create it', {
+    secretId,
+    versionId,
+    keyName,
+    why,
+    action: 'delete or expire it on ThingWorx by hand once the grace period is over, if it is yours',
+  });
 }
 
 async function requireVersion(

@@ -1,6 +1,6 @@
 // The one SNS topic every alarm notifies: encrypted with a customer managed key CloudWatch may use
 // (the AWS managed SNS key cannot grant it), TLS-only, with an optional e-mail subscription.
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -27,11 +27,18 @@ export class AlarmTopic extends Construct {
       // It only protects notifications in flight; nothing to recover once the topic is gone.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // CloudWatch alarms publish to an encrypted topic only if the key lets CloudWatch use it.
-    this.key.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
+    // CloudWatch alarms publish to an encrypted topic only if the key lets CloudWatch use it
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+    // aws:SourceAccount keeps it to alarms of this account: CloudWatch acting for another account's alarm
+    // cannot use this key (the confused deputy, https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'syncwarden alarms',

@@ -1,12 +1,15 @@
 // Automatic rotation of one job's app key: the rotation Lambda (functions/rotate-key) with the environment
 // its rotation-config.ts reads, exactly the IAM its four steps need, and the Secrets Manager rotation schedule.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULTS, type JobConfig, type RotationConfig } from '../config/schema.js';
+import { AdminKeyCheck } from './admin-key-check.js';
+import { endpointTransportEnvironment } from './endpoint-transport-env.js';
+import { secretValuePolicy } from './secret-access.js';
 import { existingSecretPolicyArn } from './secret-arn.js';
 import { ServiceFunction } from './service-function.js';
 import type { SyncJob } from './sync-job.js';
@@ -26,6 +29,8 @@ export interface KeyRotationProps {
   readonly job: SyncJob;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** Named in the admin secret policy this construct outputs. @default - none */
+  readonly breakGlassRoleArn?: string | undefined;
 }
 
 /**
@@ -40,6 +45,7 @@ export class KeyRotation extends Construct {
   readonly rotation: RotationConfig;
   readonly function: ServiceFunction;
   readonly schedule: secretsmanager.CfnRotationSchedule;
+  readonly adminKeyCheck: AdminKeyCheck;
 
   constructor(scope: Construct, id: string, props: KeyRotationProps) {
     super(scope, id);
@@ -53,16 +59,21 @@ export class KeyRotation extends Construct {
       entry: ROTATE_KEY_ENTRY,
       description: `syncwarden app-key rotation of job ${job.job.name}`,
       timeout: Duration.seconds(DEFAULTS.rotation.timeoutSeconds),
-      environment: rotationEnvironment(job.job, rotation),
+      environment: rotationEnvironment(job.job, rotation, job.secretId),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     this.grantLeastPrivilege(job, rotation);
 
+    // SourceArn too: this function holds an admin key for one secret, so Secrets Manager may invoke it for
+    // that secret only. AWS suggests SourceAccount alone for a function shared by several secrets
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html);
+    // this one is not. A name's ARN pattern ("-??????") works here: Lambda matches SourceArn with ArnLike.
     const invokedBySecretsManager = new lambda.CfnPermission(this, 'InvokedBySecretsManager', {
       action: 'lambda:InvokeFunction',
       functionName: this.function.function.functionArn,
       principal: 'secretsmanager.amazonaws.com',
       sourceAccount: Stack.of(this).account,
+      sourceArn: job.secretPolicyArn,
     });
     this.schedule = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
       secretId: job.secretId,
@@ -74,6 +85,21 @@ export class KeyRotation extends Construct {
     });
     // Secrets Manager checks it may invoke the function when the schedule is created.
     this.schedule.node.addDependency(invokedBySecretsManager);
+
+    this.adminKeyCheck = new AdminKeyCheck(this, 'AdminKeyCheck', {
+      jobName: this.jobName,
+      rotationFunction: this.function,
+    });
+    // The admin secret is not the stack's: the README says how to put this policy on it.
+    new CfnOutput(this, 'AdminSecretPolicy', {
+      description: `Job ${this.jobName}: resource policy for the admin key secret ${rotation.adminSecret}: only this rotation function (and the break-glass role) may read it. Apply with aws secretsmanager put-resource-policy --block-public-policy --secret-id <admin secret> --resource-policy '<this>'`,
+      value: Stack.of(this).toJsonString(
+        secretValuePolicy({
+          readers: [this.function.role.roleArn],
+          breakGlassRoleArn: props.breakGlassRoleArn,
+        }).toJSON(),
+      ),
+    });
   }
 
   /**
@@ -133,8 +159,20 @@ export function rotationKeyNamePrefix(jobName: string): string {
  * the loader: OLD_KEY_GRACE_SECONDS (its default is the minimum, the key cache TTL + SYNC_TIMEOUT_SECONDS)
  * and ROTATION_TEST_PARAMS (one record).
  */
-export function rotationEnvironment(job: JobConfig, rotation: RotationConfig): Record<string, string> {
+export function rotationEnvironment(
+  job: JobConfig,
+  rotation: RotationConfig,
+  /**
+   * The job's secret as the sync reads it (a created secret's ARN, or the configured name or ARN).
+   * @default the configured secret, or for a created one its name under the default stack name
+   */
+  secretId: string = typeof job.secret === 'string'
+    ? job.secret
+    : `${DEFAULTS.stackName}/${job.name}/app-key`,
+): Record<string, string> {
   return {
+    ROTATION_SECRET_ID: secretId,
+    ROTATION_JOB_NAME: job.name,
     ENDPOINT_BASE_URL: job.endpoint.baseUrl,
     APP_KEY_HEADER: job.endpoint.keyHeader,
     REQUEST_TIMEOUT_MS: String(job.endpoint.requestTimeoutMs),
@@ -147,5 +185,6 @@ export function rotationEnvironment(job: JobConfig, rotation: RotationConfig): R
     ROTATION_TEST_SERVICE: rotation.testService,
     SYNC_TIMEOUT_SECONDS: String(job.timeoutSeconds),
     ...(rotation.allowlist.length > 0 ? { ROTATION_IP_ALLOWLIST: rotation.allowlist.join(',') } : {}),
+    ...endpointTransportEnvironment(job.endpoint),
   };
 }

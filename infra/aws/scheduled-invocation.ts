@@ -74,7 +74,7 @@ export class ScheduledInvocation extends Construct {
  * LambdaInvoke that lets the schedule's role invoke exactly the function's (unqualified) ARN; the stock
  * target also grants `<arn>:*` (every version and alias), which Scheduler never calls here.
  */
-class UnqualifiedLambdaInvoke extends LambdaInvoke {
+export class UnqualifiedLambdaInvoke extends LambdaInvoke {
   constructor(
     private readonly invokedFunction: lambda.IFunction,
     props: ScheduleTargetBaseProps,

@@ -1,15 +1,14 @@
-// The IAM resource ARN of a secret the configuration names: a name or a partial ARN gets Secrets
-// Manager's random suffix matched ("-??????"), a complete ARN is used as it is.
+// The IAM resource ARN of a secret the configuration names. The schema (infra/config/fields.ts) admits only
+// a name or a complete ARN: a name gets Secrets Manager's random suffix matched ("-??????"), a complete ARN
+// is used as it is. A partial ARN is refused here too, so no caller can bring the ambiguity back.
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-
-/** A complete ARN ends in "-" and the 6 random characters Secrets Manager appends to the name. */
-const COMPLETE_SECRET_ARN = /-[A-Za-z0-9]{6}$/;
+import { COMPLETE_SECRET_ARN, existingSecretProblem } from '../config/fields.js';
 
 export function existingSecretPolicyArn(scope: Construct, nameOrArn: string): string {
-  if (nameOrArn.startsWith('arn:')) {
-    return COMPLETE_SECRET_ARN.test(nameOrArn) ? nameOrArn : `${nameOrArn}-??????`;
-  }
+  const problem = existingSecretProblem(nameOrArn, 'an existing secret');
+  if (problem) throw new Error(problem);
+  if (COMPLETE_SECRET_ARN.test(nameOrArn)) return nameOrArn;
   return Stack.of(scope).formatArn({
     service: 'secretsmanager',
     resource: 'secret',

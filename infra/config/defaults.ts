@@ -1,4 +1,5 @@
 // The configuration's defaults and fixed lists, in one place.
+import { DEFAULT_EXPIRY_MARGIN_HOURS } from '../../functions/rotate-key/rotation-config.js';
 import { SYNC_DEFAULTS } from '../../functions/sync/sync-config.js';
 
 /** The defaults, in one place; the sync's come from the sync Lambda's own (functions/sync/sync-config.ts). */
@@ -32,7 +33,7 @@ export const DEFAULTS = {
   rotation: {
     allowlist: [],
     testService: 'QueryStreamEntriesWithData',
-    expiryMarginHours: 48,
+    expiryMarginHours: DEFAULT_EXPIRY_MARGIN_HOURS,
     timeoutSeconds: 60,
   },
 } as const;

@@ -51,7 +51,36 @@ export const schedule = (defaults: { readonly expression: string; readonly timez
 
 export const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:/, { error: 'expected a KMS key ARN' });
 
-export const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+/**
+ * A complete secret ARN: the name, "-" and the 6 random characters Secrets Manager appends. A partial ARN
+ * (no suffix) cannot be told from a complete one whose name ends in "-" and 6 characters ("…:secret:
+ * prod/thingworx-reader"), so the configuration takes either the name or the complete ARN, never a partial
+ * ARN (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html, SecretId).
+ */
+export const COMPLETE_SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+/** What CreateSecret accepts as a name: ASCII letters, digits and /_+=.@- (at most 512). */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/**
+ * What is wrong with a string that should name an existing secret: its name, or its complete ARN as
+ * `aws secretsmanager describe-secret --query ARN` prints it. Undefined when it is fine. Every secret the
+ * configuration names (a job's `secret`, `rotation.adminSecret`) is checked with it.
+ */
+export function existingSecretProblem(value: string, what: string): string | undefined {
+  if ((value.startsWith('arn:') ? COMPLETE_SECRET_ARN : SECRET_NAME).test(value)) return undefined;
+  return `${JSON.stringify(value)}: expected ${what}: the secret's name (letters, digits and /_+=.@-), or its complete ARN ending in "-" and the 6 random characters Secrets Manager appends (aws secretsmanager describe-secret --secret-id <name> --query ARN); a partial ARN cannot be told from a complete one, so give the name instead`;
+}
+
+/** A string naming an existing secret (see existingSecretProblem). */
+export const existingSecret = (what: string) =>
+  z
+    .string({ error: `expected ${what}'s name or complete ARN (a string)` })
+    .trim()
+    .superRefine((value, ctx) => {
+      const problem = existingSecretProblem(value, what);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 /** Derives the interval (or reports that it must be given) for a job's or the monitor's schedule. */
 export function checkIntervalFits(

@@ -1,7 +1,7 @@
 // A job's automatic key rotation: its fields, and its limits against the job it rotates for.
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
-import { type IssueReporter, integer, kmsKeyArn, SECRET_ARN } from './fields.js';
+import { existingSecret, type IssueReporter, integer, kmsKeyArn } from './fields.js';
 import type { SecretConfig } from './types.js';
 
 /** Secrets Manager rotates within a whole scheduled day: a new key must outlive that day by a margin. */
@@ -14,14 +14,7 @@ export const rotationSchema = z.strictObject(
       .string({ error: 'expected the ThingWorx user the new keys act as' })
       .trim()
       .min(1, { error: 'expected the ThingWorx user the new keys act as' }),
-    adminSecret: z
-      .string({ error: "expected the admin key secret's name or ARN (a string)" })
-      .trim()
-      .min(1, { error: "expected the admin key secret's name or ARN (a string)" })
-      .refine((value) => !value.startsWith('arn:') || SECRET_ARN.test(value), {
-        error:
-          'expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
-      }),
+    adminSecret: existingSecret('the admin key secret'),
     adminSecretKmsKeyArn: kmsKeyArn.optional(),
     allowlist: z
       .array(

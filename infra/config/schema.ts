@@ -23,6 +23,13 @@ export const configSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'expected a CloudFormation stack name' })
       .default(DEFAULTS.stackName),
     alarmEmail: z.email({ error: 'expected an e-mail address' }).optional(),
+    breakGlassRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+        error:
+          'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), not a user or an assumed-role session',
+      })
+      .optional(),
     logRetentionDays: z
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -84,13 +84,14 @@ describe('the example: a created secret rotated every 30 days', () => {
     expect(schedule.resource.DependsOn).toEqual([permission.logicalId]);
   });
 
-  it('lets only Secrets Manager, on behalf of this account, invoke the rotation function', () => {
+  it('lets only Secrets Manager, on behalf of this account and for the job secret only, invoke the rotation function', () => {
     const permission = only(template, 'AWS::Lambda::Permission', { FunctionName: rotatorArn });
     expect(permission.resource.Properties).toEqual({
       Action: 'lambda:InvokeFunction',
       FunctionName: rotatorArn,
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: secret,
     });
   });
 
@@ -126,22 +127,29 @@ describe('the example: a created secret rotated every 30 days', () => {
       APP_KEY_HEADER: 'appKey',
       REQUEST_TIMEOUT_MS: '15000',
       ADMIN_SECRET_ID: ADMIN_SECRET,
+      ROTATION_SECRET_ID: secret,
+      ROTATION_JOB_NAME: 'sensor-stream',
       ROTATION_KEY_USER: 'SyncWardenReader',
       ROTATION_KEY_NAME_PREFIX: 'syncwarden-sensor-stream',
       ROTATION_INTERVAL_DAYS: '30',
-      ROTATION_EXPIRY_MARGIN_HOURS: '48',
+      ROTATION_EXPIRY_MARGIN_HOURS: '168',
       ROTATION_TEST_THING: 'SensorStream',
       ROTATION_TEST_SERVICE: 'QueryStreamEntriesWithData',
       SYNC_TIMEOUT_SECONDS: '300',
     });
-    const config = loadRotationConfig(env);
+    // The secret's ARN is a deploy-time token here; CloudFormation passes the complete ARN.
+    const arn =
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncWarden/sensor-stream/app-key-AbC123';
+    const config = loadRotationConfig({ ...env, ROTATION_SECRET_ID: arn });
     expect(config).toMatchObject({
       adminSecretId: ADMIN_SECRET,
       keyUser: 'SyncWardenReader',
       keyNamePrefix: 'syncwarden-sensor-stream',
       ipAllowlist: [],
       rotationIntervalMs: 30 * 86_400_000,
-      expiryMarginMs: 48 * 3_600_000,
+      secretId: arn,
+      jobName: 'sensor-stream',
+      expiryMarginMs: 7 * 24 * 3_600_000,
       // The key cache TTL (5 min) + the sync Lambda's 300 s timeout.
       oldKeyGraceMs: 600_000,
       testRead: { thing: 'SensorStream', service: 'QueryStreamEntriesWithData', params: { maxItems: 1 } },
@@ -156,7 +164,6 @@ describe('the example: a created secret rotated every 30 days', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(rotator.logGroup), 'Arn'] },
       },
-      X_RAY,
       { Sid: 'RotateOwnAppKey', Action: ROTATION_ACTIONS, Effect: 'Allow', Resource: secret },
       {
         Sid: 'ReadAdminAppKey',
@@ -164,6 +171,7 @@ describe('the example: a created secret rotated every 30 days', () => {
         Effect: 'Allow',
         Resource: secretArnPattern(ADMIN_SECRET),
       },
+      X_RAY,
     ]);
   });
 
@@ -199,8 +207,8 @@ describe('the example: a created secret rotated every 30 days', () => {
     const alarm = only(template, 'AWS::CloudWatch::Alarm', {
       AlarmName: 'SyncWarden-sensor-stream-app-key-expiring',
     }).resource.Properties as Json;
-    // A new key lives 30 days + 48 h; rotation may come any hour of its day, so 1 day left means overdue.
-    expect(alarm).toMatchObject({ MetricName: 'AppKeyDaysToExpiry', Threshold: 1 });
+    // A new key lives 30 days + 7 d; rotation may come any hour of its day, so 6 days left means overdue.
+    expect(alarm).toMatchObject({ MetricName: 'AppKeyDaysToExpiry', Threshold: 6 });
     expect(alarm.AlarmDescription).toMatch(/rotation, due every 30 days, is overdue/);
   });
 
@@ -249,7 +257,8 @@ describe('existing secrets and customer managed keys', () => {
   const rotationRole = ({ stack, template }: Synthesized) => {
     const [rotation] = stack.rotations;
     if (!rotation) throw new Error('expected a rotation');
-    return policyStatementsOfRole(template, logicalIdIn(stack)(rotation.function.role)).slice(2);
+    // Without the log statement (first) and X-Ray's (last, a policy of its own).
+    return policyStatementsOfRole(template, logicalIdIn(stack)(rotation.function.role)).slice(1, -1);
   };
   const jobKey = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
   const adminKey = 'arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000';
@@ -296,12 +305,19 @@ describe('existing secrets and customer managed keys', () => {
     expect(nagFindings(synthesized.stack)).toEqual([]);
   });
 
-  it('names complete ARNs exactly and partial ARNs with the random suffix matched', () => {
+  it('names complete ARNs exactly, the suffix included (a name ending in -reader is no partial ARN)', () => {
     const job = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/key-AbC123';
-    const admin = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/admin';
+    const admin = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/thingworx-reader';
     const [own, read] = rotationRole(variant({ secret: job }, { adminSecret: admin }));
     expect(own?.Resource).toBe(job);
-    expect(read?.Resource).toBe(`${admin}-??????`);
+    expect(read?.Resource).toBe(admin);
+  });
+
+  it('refuses a partial ARN before any resource is granted it', () => {
+    const partial = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/admin';
+    expect(() => variant({}, { adminSecret: partial })).toThrow(
+      /partial ARN cannot be told from a complete one/,
+    );
   });
 
   it('rotates each job that asks for it, and only those', () => {
@@ -325,6 +341,8 @@ describe('existing secrets and customer managed keys', () => {
       loadRotationConfig({
         ENDPOINT_BASE_URL: 'https://thingworx.example.com',
         ADMIN_SECRET_ID: ADMIN_SECRET,
+        ROTATION_SECRET_ID: 'prod/key',
+        ROTATION_JOB_NAME: 'orders.v2',
         ROTATION_KEY_USER: 'u',
         ROTATION_INTERVAL_DAYS: '1',
         ROTATION_TEST_THING: 'S',

@@ -81,6 +81,8 @@ const ENV = () => ({
   POWERTOOLS_SERVICE_NAME: 'syncwarden-rotate-key',
   ENDPOINT_BASE_URL: h.sim.baseUrl,
   ADMIN_SECRET_ID: ADMIN_SECRET,
+  ROTATION_SECRET_ID: JOB_SECRET,
+  ROTATION_JOB_NAME: 'demo',
   ROTATION_KEY_USER: KEY_USER,
   ROTATION_INTERVAL_DAYS: '7',
   ROTATION_TEST_THING: h.sim.thing,
@@ -129,6 +131,45 @@ describe('rotation Lambda handler', () => {
 
     expect((failure as { reason?: string }).reason).toBe('pending-key-permission-denied');
     expect(leakedKeys(`${output.text()}\n${everythingAbout(failure)}`, h.keyValues())).toEqual([]);
+  });
+
+  it('answers the daily check event with AdminKeyDaysToExpiry for its job, and rotates nothing', async () => {
+    const admin = h.secrets.valueAt(ADMIN_SECRET, 'AWSCURRENT') ?? {};
+    const expiresAt = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    h.secrets.answer('PutSecretValueCommand', {
+      SecretId: ADMIN_SECRET,
+      SecretString: JSON.stringify({ ...admin, expiresAt }),
+    });
+    const handler = await importHandler(ENV());
+    const stagesBefore = h.secrets.stages(JOB_SECRET);
+    const requestsBefore = h.sim.requests.count();
+    const output = captureOutput();
+    try {
+      await handler({ check: 'admin-key-expiry' }, lambdaContext('check'));
+    } finally {
+      output.restore();
+    }
+
+    const emf = output
+      .jsonLines()
+      .find((line) => JSON.stringify(line).includes('"AdminKeyDaysToExpiry"')) as Record<string, unknown>;
+    expect(emf).toMatchObject({ Job: 'demo', service: 'syncwarden-rotate-key' });
+    expect(Number(emf.AdminKeyDaysToExpiry)).toBeCloseTo(10, 1);
+    expect(h.secrets.stages(JOB_SECRET)).toEqual(stagesBefore);
+    expect(h.sim.requests.count()).toBe(requestsBefore);
+    expect(leakedKeys(output.text(), h.keyValues())).toEqual([]);
+  });
+
+  it('refuses a rotation event for a secret other than ROTATION_SECRET_ID', async () => {
+    const handler = await importHandler({ ...ENV(), ROTATION_SECRET_ID: 'syncwarden/other/app-key' });
+    const token = h.secrets.startRotation(JOB_SECRET);
+    await expect(
+      handler({ SecretId: h.secretArn, ClientRequestToken: token, Step: 'createSecret' }, lambdaContext('c')),
+    ).rejects.toThrow(
+      /is not the secret this function rotates \(ROTATION_SECRET_ID syncwarden\/other\/app-key\); nothing was changed/,
+    );
+    expect(h.sim.requests.count({ service: 'CreateApplicationKey' })).toBe(0);
+    expect(h.secrets.valueAt(JOB_SECRET, 'AWSPENDING')).toBeUndefined();
   });
 
   it('fails at cold start with the name of a missing variable', async () => {

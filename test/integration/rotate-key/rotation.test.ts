@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RotationEventError } from '../../../functions/rotate-key/errors.js';
 import { ROTATION_STEPS } from '../../../functions/rotate-key/rotation-event.js';
+import { selfSignedCertificate } from '../../../infra/local/thingworx-simulator/tls.js';
 import { captureOutput, everythingAbout } from '../../support/capture-logs.js';
 import {
   INITIAL_KEY_NAME,
@@ -51,7 +52,22 @@ describe('key rotation steps', () => {
     // expiresAt in the secret is the server's expiry: interval (7 d) + margin (48 h).
     expect(Date.parse(String(current?.expiresAt))).toBe(onServer?.expiresAtMs);
     expect(onServer?.expiresAtMs).toBeGreaterThanOrEqual(startedAtMs + 9 * DAY_MS);
-    expect(h.metrics.count('KeyRotated')).toBe(1);
+    expect(h.metrics.named('KeyRotated').map((m) => m.dimensions)).toEqual([{ Job: h.config.jobName }]);
+  });
+
+  it('carries the proxy credentials and extra CAs beside the key into every new version', async () => {
+    const { certPem } = await selfSignedCertificate();
+    const connection = {
+      proxy: { username: 'svc-sync', password: 'proxy-pass-8d1f' },
+      caCertificatesPem: certPem,
+    };
+    const h = await harness({ initialSecretFields: connection });
+
+    await h.rotate();
+    await h.rotate();
+
+    // Without them the syncs behind an authenticating proxy would fail with proxy-auth after a rotation.
+    expect(h.secrets.valueAt(JOB_SECRET, 'AWSCURRENT')).toMatchObject(connection);
   });
 
   it('leaves the replaced key alive for the grace period only', async () => {

@@ -16,8 +16,13 @@ import { RecordingLogger, RecordingMetrics } from '../../support/observability.j
 
 export const KEY_USER = 'syncUser';
 export const JOB_SECRET = 'syncwarden/demo/app-key';
+export const JOB_NAME = 'demo';
 export const ADMIN_SECRET = 'syncwarden/demo/rotation-admin';
-export const INITIAL_KEY_NAME = 'demo-initial';
+/** The version the harness's secret starts at, as an earlier rotation left it: its key is named after it. */
+export const INITIAL_TOKEN = '0b9b1f4e-6c1d-4c39-9d7a-3a1e5c2f7d10';
+export const INITIAL_KEY_NAME = `demo-${INITIAL_TOKEN}`;
+/** The key an operator put by hand (`initialKeyByHand`): a name no rotation would give it. */
+export const HAND_PUT_KEY_NAME = 'demo-initial';
 /** SYNC_TIMEOUT_SECONDS 60 + the 5 min key cache TTL. */
 export const OLD_KEY_GRACE_MS = (60 + 300) * 1000;
 
@@ -40,30 +45,52 @@ export interface RotationHarness {
 }
 
 export async function startRotationHarness(
-  options: { sim?: ThingWorxSimulator; env?: Record<string, string>; initialKeyUser?: string } = {},
+  options: {
+    sim?: ThingWorxSimulator;
+    env?: Record<string, string>;
+    initialKeyUser?: string;
+    /** Start from a key put by hand (put-secret-value) instead of one an earlier rotation wrote. */
+    initialKeyByHand?: boolean;
+    /** More fields of the first secret value, beside the key (`proxy`, `caCertificatesPem`). */
+    initialSecretFields?: Record<string, unknown>;
+  } = {},
 ): Promise<RotationHarness> {
   const ownSim = options.sim === undefined;
   const sim = options.sim ?? (await startThingWorxSimulator({ seed: 11, initialEntries: 20 }));
   sim.keys.grant(KEY_USER, 'QueryStreamEntriesWithData');
   const admin = sim.keys.add({ name: `rotation-admin-${randomUUID().slice(0, 6)}` }); // an Administrator key
-  const initial = sim.keys.add({ name: INITIAL_KEY_NAME, user: options.initialKeyUser ?? KEY_USER });
-  const initialExpiresAtMs = sim.keys.list().find((key) => key.name === INITIAL_KEY_NAME)?.expiresAtMs ?? 0;
+  const initialName = options.initialKeyByHand ? HAND_PUT_KEY_NAME : INITIAL_KEY_NAME;
+  const initial = sim.keys.add({ name: initialName, user: options.initialKeyUser ?? KEY_USER });
+  const initialExpiresAtMs = sim.keys.list().find((key) => key.name === initialName)?.expiresAtMs ?? 0;
   const issued = new Set<string>([admin.keyId, initial.keyId]);
 
   const secrets = new FakeSecretsManager();
+  const initialValue = JSON.stringify({
+    appKey: initial.keyId,
+    keyName: initialName,
+    expiresAt: new Date(initialExpiresAtMs).toISOString(),
+    ...options.initialSecretFields,
+  });
   const secretArn = secrets.createSecret(
     JOB_SECRET,
-    JSON.stringify({
-      appKey: initial.keyId,
-      keyName: INITIAL_KEY_NAME,
-      expiresAt: new Date(initialExpiresAtMs).toISOString(),
-    }),
+    options.initialKeyByHand ? initialValue : JSON.stringify({ appKey: '' }),
   );
+  // What an earlier rotation's createSecret + finishSecret left: the version id is the key name's token.
+  if (!options.initialKeyByHand) {
+    secrets.answer('PutSecretValueCommand', {
+      SecretId: JOB_SECRET,
+      ClientRequestToken: INITIAL_TOKEN,
+      SecretString: initialValue,
+    });
+  }
   secrets.createSecret(ADMIN_SECRET, JSON.stringify({ appKey: admin.keyId, keyName: admin.name }));
 
   const config = loadRotationConfig({
     ENDPOINT_BASE_URL: sim.baseUrl,
     ADMIN_SECRET_ID: ADMIN_SECRET,
+    // The name, as a configuration gives it: events name the secret by its complete ARN.
+    ROTATION_SECRET_ID: JOB_SECRET,
+    ROTATION_JOB_NAME: JOB_NAME,
     ROTATION_KEY_USER: KEY_USER,
     ROTATION_KEY_NAME_PREFIX: 'demo',
     ROTATION_INTERVAL_DAYS: '7',

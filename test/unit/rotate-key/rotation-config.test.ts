@@ -4,6 +4,8 @@ import { loadRotationConfig } from '../../../functions/rotate-key/rotation-confi
 const REQUIRED = {
   ENDPOINT_BASE_URL: 'https://thingworx.example.com',
   ADMIN_SECRET_ID: 'syncwarden/job/rotation-admin',
+  ROTATION_SECRET_ID: 'syncwarden/job/app-key',
+  ROTATION_JOB_NAME: 'job',
   ROTATION_KEY_USER: 'syncUser',
   ROTATION_INTERVAL_DAYS: '7',
   ROTATION_TEST_THING: 'SensorStream',
@@ -19,7 +21,8 @@ describe('rotation configuration', () => {
       keyNamePrefix: 'syncwarden',
       ipAllowlist: [],
       rotationIntervalMs: 7 * 24 * HOUR_MS,
-      expiryMarginMs: 48 * HOUR_MS,
+      // A week, so a rotation that fails before a weekend still leaves working days to act.
+      expiryMarginMs: 7 * 24 * HOUR_MS,
       // 5 min key cache TTL + the longest Lambda timeout, when the sync's timeout is not given
       oldKeyGraceMs: (300 + 900) * 1000,
       testRead: { thing: 'SensorStream', service: 'QueryStreamEntriesWithData', params: { maxItems: 1 } },
