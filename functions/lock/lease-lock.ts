@@ -1,5 +1,8 @@
 // Lease lock over one DynamoDB item per job: acquire, renew and release, each a single conditional
-// UpdateItem. The item is never deleted, so its fence only grows and can guard the run's commits.
+// UpdateItem (acquire needs a second one only when the stored fence is ahead of its clock). The item is never deleted, so its fence only grows and can guard the run's commits. A
+// fence is max(previous + 1, acquisition time in ms): it grows with every acquire, and it also stays
+// above every fence handed out before a point-in-time restore of the control table brought back an
+// older lock item (see "Restoring the control table" in README.md).
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -98,50 +101,49 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
     const owner = newOwner(requestId);
     const leaseUntilMs = nowMs + remainingTimeMs + leaseMarginMs;
     let previous: LockItemSnapshot | undefined;
-    try {
-      const output = await documentClient.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: controlKeys.lock(job),
-          UpdateExpression:
-            'SET #owner = :owner, #fence = if_not_exists(#fence, :zero) + :one, #leaseUntil = :leaseUntil, #acquiredAt = :now',
-          ConditionExpression: 'attribute_not_exists(#pk) OR #leaseUntil < :now',
-          ExpressionAttributeNames: { ...names, '#acquiredAt': LockAttribute.acquiredAt },
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':zero': 0,
-            ':one': 1,
-            ':leaseUntil': leaseUntilMs,
-            ':now': nowMs,
-          },
-          // The old item, not the new one: it says whether an owner was still set (a takeover), and
-          // the new fence is exactly its fence + 1 because the update is atomic.
-          ReturnValues: 'ALL_OLD',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      previous = output.Attributes ? lockItemFromDocument(output.Attributes) : undefined;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = error.Item ? lockItemFromAttributeValues(error.Item) : {};
-      // The SDK retried an attempt that had landed (a timeout after the write): the "holder" is us.
-      if (current.owner === owner && current.fence !== undefined) {
-        const lease = { job, owner, fence: current.fence, leaseUntilMs, acquiredAtMs: nowMs };
-        metrics.addMetric(LockMetric.acquired, 'Count', 1);
-        logger.info('Lock acquired (a retried request had already landed)', { job, ...leaseFields(lease) });
-        return { status: 'acquired', lease, takeover: false };
+    // DynamoDB has no max() in an update expression, so the fence is proposed and conditioned on
+    // being above the stored one. The clock is almost always ahead of the last fence (one acquire per
+    // lease): one request. A fence at or above the clock (a clock behind a fence issued by a faster
+    // one) costs a second request proposing that fence + 1, and so on; each lost race to another run
+    // ends in `held` instead, because the lease condition fails then too.
+    let fence = Math.floor(nowMs);
+    for (;;) {
+      try {
+        const output = await documentClient.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: controlKeys.lock(job),
+            UpdateExpression:
+              'SET #owner = :owner, #fence = :fence, #leaseUntil = :leaseUntil, #acquiredAt = :now',
+            ConditionExpression:
+              '(attribute_not_exists(#pk) OR #leaseUntil < :now) AND (attribute_not_exists(#fence) OR #fence < :fence)',
+            ExpressionAttributeNames: { ...names, '#acquiredAt': LockAttribute.acquiredAt },
+            ExpressionAttributeValues: {
+              ':owner': owner,
+              ':fence': fence,
+              ':leaseUntil': leaseUntilMs,
+              ':now': nowMs,
+            },
+            // The old item, not the new one: it says whether an owner was still set (a takeover).
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        previous = output.Attributes ? lockItemFromDocument(output.Attributes) : undefined;
+        break;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = error.Item ? lockItemFromAttributeValues(error.Item) : {};
+        const leaseFree = current.leaseUntilMs === undefined || current.leaseUntilMs < nowMs;
+        if (leaseFree && current.owner !== owner && current.fence !== undefined && current.fence >= fence) {
+          fence = current.fence + 1; // the stored fence is ahead of our clock: go one above it
+          continue;
+        }
+        return lockHeld(job, owner, leaseUntilMs, nowMs, current);
       }
-      const holder = { owner: current.owner, fence: current.fence, leaseUntilMs: current.leaseUntilMs };
-      metrics.addMetric(LockMetric.runSkippedLockHeld, 'Count', 1);
-      logger.info('Run skipped: the lock is held by another run', {
-        job,
-        holder: { owner: holder.owner, fence: holder.fence, leaseUntil: holder.leaseUntilMs },
-        holderLeaseRemainingMs: holder.leaseUntilMs === undefined ? undefined : holder.leaseUntilMs - nowMs,
-      });
-      return { status: 'held', holder };
     }
 
-    const lease: Lease = { job, owner, fence: (previous?.fence ?? 0) + 1, leaseUntilMs, acquiredAtMs: nowMs };
+    const lease: Lease = { job, owner, fence, leaseUntilMs, acquiredAtMs: nowMs };
     // Release removes the owner, so an owner still set on the expired lease means it was never released.
     const takeover = previous?.owner !== undefined;
     metrics.addMetric(LockMetric.acquired, 'Count', 1);
@@ -160,6 +162,31 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
     return previous
       ? { status: 'acquired', lease, takeover, previous }
       : { status: 'acquired', lease, takeover };
+  }
+
+  /** The acquire was refused: the lock is held, or it is ours already (a retried request that landed). */
+  function lockHeld(
+    job: string,
+    owner: string,
+    leaseUntilMs: number,
+    nowMs: number,
+    current: LockItemSnapshot,
+  ): AcquireResult {
+    // The SDK retried an attempt that had landed (a timeout after the write): the "holder" is us.
+    if (current.owner === owner && current.fence !== undefined) {
+      const lease = { job, owner, fence: current.fence, leaseUntilMs, acquiredAtMs: nowMs };
+      metrics.addMetric(LockMetric.acquired, 'Count', 1);
+      logger.info('Lock acquired (a retried request had already landed)', { job, ...leaseFields(lease) });
+      return { status: 'acquired', lease, takeover: false };
+    }
+    const holder = { owner: current.owner, fence: current.fence, leaseUntilMs: current.leaseUntilMs };
+    metrics.addMetric(LockMetric.runSkippedLockHeld, 'Count', 1);
+    logger.info('Run skipped: the lock is held by another run', {
+      job,
+      holder: { owner: holder.owner, fence: holder.fence, leaseUntil: holder.leaseUntilMs },
+      holderLeaseRemainingMs: holder.leaseUntilMs === undefined ? undefined : holder.leaseUntilMs - nowMs,
+    });
+    return { status: 'held', holder };
   }
 
   async function renew(lease: Lease, extendByMs: number): Promise<RenewResult> {

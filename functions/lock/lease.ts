@@ -7,7 +7,10 @@ export interface Lease {
   readonly job: string;
   /** Request id plus a random suffix: unique per acquire, even for a retried invocation with the same request id. */
   readonly owner: string;
-  /** Fencing token: grows by one with every acquire of this job's lock, never reused. */
+  /**
+   * Fencing token: max(previous fence + 1, acquisition time in epoch ms). It grows with every acquire
+   * of this job's lock and is never reused, even after the control table is restored from a backup.
+   */
   readonly fence: number;
   /** Epoch ms after which another run may take the lock over. */
   readonly leaseUntilMs: number;

@@ -18,6 +18,11 @@ export const controlKeys = {
   targetPartition: (target: string): string => `target#${target}`,
   lock: (job: string) => ({ [PARTITION_KEY]: controlKeys.jobPartition(job), [SORT_KEY]: 'lock' }),
   watermark: (job: string) => ({ [PARTITION_KEY]: controlKeys.jobPartition(job), [SORT_KEY]: 'watermark' }),
+  /** Since when the job's records carry unambiguous keys (functions/sync/record-key-cutover.ts). */
+  recordKeys: (job: string) => ({
+    [PARTITION_KEY]: controlKeys.jobPartition(job),
+    [SORT_KEY]: 'record-keys',
+  }),
   /** Ledger sort keys sort by start time, so a Query answers "what happened at 04:00?". */
   runLedger: (job: string, startedAtIso: string, runId: string) => ({
     [PARTITION_KEY]: controlKeys.jobPartition(job),

@@ -9,14 +9,18 @@ import { FileKeySource } from '../app-key/file-source.js';
 import { checkKeyBeforeRun } from '../app-key/key-expiry.js';
 import type { KeySource } from '../app-key/key-source.js';
 import { SecretsManagerKeySource } from '../app-key/secrets-manager-source.js';
+import { endpointTransport } from '../endpoint/proxy-config.js';
 import { ThingWorxClient } from '../endpoint/thingworx-client.js';
 import { createLeaseLock } from '../lock/lease-lock.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { DimensionedMetricsSink, LogSink } from '../shared/observability.js';
 import * as powertools from '../shared/powertools.js';
 import { readLastSkew } from './last-skew.js';
+import { Quarantine, type RawRowArchive } from './quarantine.js';
+import { RecordKeyCutoverStore } from './record-key-cutover.js';
 import { RecordsStore } from './records-store.js';
 import { RunLedger } from './run-ledger.js';
+import { S3RawRowArchive } from './s3-raw-row-archive.js';
 import type { SyncConfig } from './sync-config.js';
 import type { SyncJobDependencies } from './sync-job.js';
 import { streamReader } from './thingworx-source.js';
@@ -28,6 +32,8 @@ export interface SyncDependencyOverrides {
   readonly logger?: LogSink;
   readonly documentClient?: DynamoDBDocumentClient;
   readonly keySource?: KeySource;
+  /** Where quarantined rows too large for an item go; without one such a row fails the run. */
+  readonly rawRowArchive?: RawRowArchive;
 }
 
 export function createSyncDependencies(
@@ -44,6 +50,8 @@ export function createSyncDependencies(
       marshallOptions: { removeUndefinedValues: true },
     });
   const keySource = overrides.keySource ?? new CachedKeySource(keySourceFor(config), { clock });
+  // Once per container: the proxy's credentials and the secret's CAs are read per request from the key cache.
+  const transport = endpointTransport(config.endpoint.transport, keySource);
   const { controlTable, recordsTable } = config.tables;
 
   return {
@@ -54,6 +62,7 @@ export function createSyncDependencies(
       overlapMs: config.overlapMs,
       initialStartMs: config.initialStartMs,
       safetyMarginMs: config.safetyMarginMs,
+      skewAllowanceCapMs: config.skewAllowanceCapMs,
     },
     lock: createLeaseLock({
       documentClient,
@@ -65,10 +74,30 @@ export function createSyncDependencies(
       minRemainingTimeMs: config.minRemainingTimeMs,
     }),
     watermarks: new WatermarkStore(documentClient, controlTable),
-    records: new RecordsStore({ documentClient, tableName: recordsTable }),
+    records: new RecordsStore({
+      documentClient,
+      tableName: recordsTable,
+      ...(config.rejectedRecords === 'quarantine'
+        ? {
+            rejected: new Quarantine({
+              documentClient,
+              tableName: controlTable,
+              logger,
+              ...archiveFor(config, overrides),
+            }),
+          }
+        : {}),
+    }),
+    recordKeys: new RecordKeyCutoverStore(documentClient, controlTable),
     ledger: new RunLedger(documentClient, controlTable, config.ledgerRetentionDays),
     lastSkew: async () =>
-      config.skewTarget ? readLastSkew(documentClient, controlTable, config.skewTarget) : undefined,
+      config.skewTarget
+        ? readLastSkew(documentClient, controlTable, config.skewTarget, {
+            nowMs: clock.nowMs(),
+            maxAgeMs: config.skewMaxAgeMs,
+            logger,
+          })
+        : undefined,
     openSource: async ({ fetchDeadlineMs, skew, onAccessDenied }) => {
       // Fails fast on an expired key, before any request, and publishes the days it has left.
       checkKeyBeforeRun(await keySource.get(), { source: keySource.describe(), clock, metrics });
@@ -82,7 +111,13 @@ export function createSyncDependencies(
           ...(skew ? { knownSkewMs: skew.offsetMs } : {}),
           ...(config.skewTarget ? { target: config.skewTarget } : {}),
         },
-        { clock, logger, metrics, onAccessDenied: (diagnosis) => onAccessDenied(diagnosis.cause) },
+        {
+          clock,
+          logger,
+          metrics,
+          transport,
+          onAccessDenied: (diagnosis) => onAccessDenied(diagnosis.cause),
+        },
       );
       return streamReader(client, config.endpoint, config);
     },
@@ -96,4 +131,10 @@ function keySourceFor(config: SyncConfig): KeySource {
   if ('file' in config.appKey) return new FileKeySource({ path: config.appKey.file });
   const client = powertools.tracer.captureAWSv3Client(new SecretsManagerClient({}));
   return new SecretsManagerKeySource({ client, secretId: config.appKey.secretId });
+}
+
+/** The quarantine's archive for rows too large for an item: the given one, else the configured bucket. */
+function archiveFor(config: SyncConfig, overrides: SyncDependencyOverrides): { archive?: RawRowArchive } {
+  if (overrides.rawRowArchive) return { archive: overrides.rawRowArchive };
+  return config.quarantineBucket ? { archive: new S3RawRowArchive({ bucket: config.quarantineBucket }) } : {};
 }

@@ -3,16 +3,21 @@
 // stored record is replaced only under an equal or higher fence, and only by a newer version: a newer
 // source timestamp, or the same timestamp with other content read later (an entry the source replaced
 // in place). So a stale run can never regress data and a re-read of the same content changes nothing.
+// A record DynamoDB can never accept goes to the `rejected` sink (quarantine.ts), or fails the write.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyLimiter, sleep } from '../shared/concurrency.js';
 import { SyncWardenError } from '../shared/errors.js';
 import { PARTITION_KEY, recordKeys } from '../shared/tables.js';
 import { contentHash } from './record-content.js';
+import { ESCAPED_FIELD_NAMES, toStorableData } from './stored-data.js';
 
 /** A record as read from the source, identified by its key. */
 export interface SourceRecord {
+  /** The record's sort key (record-key.ts): unambiguous over the row's key-field values. */
   readonly key: string;
+  /** The key an earlier version gave the record, only when it differs from `key` (see keyForStorage). */
+  readonly legacyKey?: string;
   readonly sourceTimestampMs: number;
   readonly data: Readonly<Record<string, unknown>>;
 }
@@ -40,6 +45,17 @@ export interface RecordsStoreOptions {
   readonly concurrency?: number;
   /** Attempts for a transaction cancelled by conflicts or throttling. @default 8 */
   readonly maxAttempts?: number;
+  /**
+   * Where a record DynamoDB can never accept goes (REJECTED_RECORDS=quarantine); it then counts as
+   * handled and the write goes on. Absent (REJECTED_RECORDS=fail): the write throws RecordRejectedError.
+   */
+  readonly rejected?: RejectedRecordSink;
+}
+
+/** Keeps a record the records table can never accept, whole; throws when it cannot (the run fails then). */
+export interface RejectedRecordSink {
+  /** True when newly held (or replaced by newer content); false when held already (a re-read). */
+  hold(record: SourceRecord, why: string, writer: WriterIdentity, version: RecordVersion): Promise<boolean>;
 }
 
 export interface WriteResult {
@@ -47,6 +63,8 @@ export interface WriteResult {
   readonly written: number;
   /** Records left alone because the table already held this content, a newer version, or one from a later run. */
   readonly alreadyStored: number;
+  /** Records DynamoDB can never accept, handed to the quarantine instead (REJECTED_RECORDS=quarantine). */
+  readonly quarantined: number;
   /** TransactWriteItems calls made, retries included. */
   readonly requests: number;
 }
@@ -64,15 +82,25 @@ export class RecordRejectedError extends SyncWardenError {
  */
 const PERMANENT_CANCELLATIONS = new Set(['ValidationError', 'ItemCollectionSizeLimitExceeded']);
 
-/** DynamoDB refused the request as a whole: an item over 400 KB, or more than 4 MB in one transaction. */
-const isValidationException = (error: unknown): error is Error =>
-  error instanceof Error && error.name === 'ValidationException';
+/**
+ * The request was refused as a whole, without saying which item: DynamoDB's ValidationException (an item
+ * over 400 KB, a number out of range, more than 4 MB in one transaction), or the document client's own
+ * refusal to marshall an item (stored-data.ts prevents the ones known for JSON rows; these are the rest).
+ */
+const isRefusedAsAWhole = (error: unknown): error is Error =>
+  error instanceof Error &&
+  (error.name === 'ValidationException' ||
+    (!('$metadata' in error) &&
+      /^(Unsupported type passed|Special numeric value|Number .* than Number\.M(AX|IN)_SAFE_INTEGER|Pass options\.|Pass a non-empty set|Only Number Set)/.test(
+        error.message,
+      )));
 
-const NOTHING_WRITTEN: WriteResult = { written: 0, alreadyStored: 0, requests: 0 };
+const NOTHING_WRITTEN: WriteResult = { written: 0, alreadyStored: 0, quarantined: 0, requests: 0 };
 
 const addResults = (a: WriteResult, b: WriteResult): WriteResult => ({
   written: a.written + b.written,
   alreadyStored: a.alreadyStored + b.alreadyStored,
+  quarantined: a.quarantined + b.quarantined,
   requests: a.requests + b.requests,
 });
 
@@ -122,6 +150,7 @@ export class RecordsStore {
   ): Promise<WriteResult> {
     let pending = records;
     let alreadyStored = 0;
+    let quarantined = 0;
     let requests = 0;
     for (let attempt = 1; pending.length > 0; attempt++) {
       requests++;
@@ -133,29 +162,33 @@ export class RecordsStore {
             })),
           }),
         );
-        return { written: pending.length, alreadyStored, requests };
+        return { written: pending.length, alreadyStored, quarantined, requests };
       } catch (error) {
-        if (isValidationException(error)) {
+        if (isRefusedAsAWhole(error)) {
           // It does not say which item: halve until the one it refuses stands alone (a transaction
           // over 4 MB simply goes through in halves).
           const split = await this.writeInHalves(pending, writer, version, error);
-          return addResults(split, { written: 0, alreadyStored, requests });
+          return addResults(split, { written: 0, alreadyStored, quarantined, requests });
         }
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        const rejectedAt = reasons.findIndex((reason) => PERMANENT_CANCELLATIONS.has(reason.Code ?? ''));
-        const rejected = pending[rejectedAt];
-        if (rejected) {
-          const { Code, Message } = reasons[rejectedAt] ?? {};
-          throw this.rejected(rejected, `${Code}${Message ? ` (${Message})` : ''}`, error);
+        const rejectedAt = new Set(
+          reasons.flatMap((reason, index) => (PERMANENT_CANCELLATIONS.has(reason.Code ?? '') ? [index] : [])),
+        );
+        for (const index of rejectedAt) {
+          const { Code, Message } = reasons[index] ?? {};
+          const why = `${Code}${Message ? ` (${Message})` : ''}`;
+          const held = await this.reject(pending[index] as SourceRecord, why, error, { writer, version });
+          if (held) quarantined++;
+          else alreadyStored++;
         }
         const superseded = new Set(
           reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
         );
-        if (superseded.size > 0) {
-          // Those records are already stored (or newer); the rest were only cancelled with them.
+        if (rejectedAt.size > 0 || superseded.size > 0) {
+          // Quarantined, or already stored (or newer); the rest were only cancelled with them.
           alreadyStored += superseded.size;
-          pending = pending.filter((_, index) => !superseded.has(index));
+          pending = pending.filter((_, index) => !superseded.has(index) && !rejectedAt.has(index));
           continue;
         }
         if (attempt >= this.maxAttempts) {
@@ -169,7 +202,7 @@ export class RecordsStore {
         await sleep(Math.random() * Math.min(1_000, 25 * 2 ** attempt));
       }
     }
-    return { written: 0, alreadyStored, requests };
+    return { written: 0, alreadyStored, quarantined, requests };
   }
 
   private async writeInHalves(
@@ -179,30 +212,44 @@ export class RecordsStore {
     error: Error,
   ): Promise<WriteResult> {
     const [only] = records;
-    if (records.length === 1 && only) throw this.rejected(only, error.message, error);
+    if (records.length === 1 && only) {
+      const held = await this.reject(only, error.message, error, { writer, version });
+      return { ...NOTHING_WRITTEN, ...(held ? { quarantined: 1 } : { alreadyStored: 1 }) };
+    }
     const half = Math.ceil(records.length / 2);
     const first = await this.writeChunk(records.slice(0, half), writer, version);
     return addResults(first, await this.writeChunk(records.slice(half), writer, version));
   }
 
-  /** Retrying cannot help: the run fails here, naming the record, and the watermark stays before it. */
-  private rejected(record: SourceRecord, why: string, cause: unknown): RecordRejectedError {
-    return new RecordRejectedError(
-      `DynamoDB rejected record "${record.key}" for ${this.options.tableName}: ${why}; ` +
-        'the run stops before it',
+  /**
+   * Retrying cannot help: the record goes to quarantine, or (no quarantine, or one that cannot hold it)
+   * the run fails here, naming the record, and the watermark stays before it.
+   */
+  private async reject(
+    record: SourceRecord,
+    why: string,
+    cause: unknown,
+    context: { writer: WriterIdentity; version: RecordVersion },
+  ): Promise<boolean> {
+    if (this.options.rejected)
+      return this.options.rejected.hold(record, why, context.writer, context.version);
+    throw new RecordRejectedError(
+      `DynamoDB rejected record "${record.key}" for ${this.options.tableName}: ${why}; the run stops before it`,
       { cause },
     );
   }
 
   private conditionalPut(record: SourceRecord, writer: WriterIdentity, version: RecordVersion) {
     const hash = contentHash(record.data);
+    const { data, fieldNamesEscaped } = toStorableData(record.data);
     return {
       TableName: this.options.tableName,
       Item: {
         ...recordKeys.record(writer.job, record.key),
         sourceTimestamp: record.sourceTimestampMs,
         contentHash: hash,
-        data: record.data,
+        data,
+        ...(fieldNamesEscaped ? { [ESCAPED_FIELD_NAMES.attribute]: ESCAPED_FIELD_NAMES.value } : {}),
         runId: writer.runId,
         fence: writer.fence,
         readAt: version.readAtMs,

@@ -19,6 +19,8 @@ export interface RunEnd {
   readonly fence?: number;
   readonly recordsWritten?: number;
   readonly recordsAlreadyStored?: number;
+  /** Records DynamoDB can never accept, kept in quarantine items instead (REJECTED_RECORDS=quarantine). */
+  readonly recordsQuarantined?: number;
   readonly pages?: number;
   readonly watermarkBefore?: Watermark;
   readonly watermarkAfter?: Watermark;

@@ -2,6 +2,7 @@
 // without its timestamp or key fields fails the run (naming the row and field) rather than being
 // skipped, because skipping it would be a silent gap.
 import { SyncWardenError } from '../shared/errors.js';
+import { encodeRecordKey, type KeyValue, legacyRecordKey } from './record-key.js';
 import type { SourceRecord } from './records-store.js';
 
 export interface RowShape {
@@ -35,14 +36,17 @@ export function toSourceRecord(row: unknown, rowIndex: number, shape: RowShape):
         `Row ${rowIndex}: key field "${field}" must be a string or number, got an object`,
       );
     }
-    return String(value);
+    return value as KeyValue;
   });
   if (keyParts.every((part) => part === '')) {
     throw new BadSourceRowError(`Row ${rowIndex} has only empty key fields (${shape.keyFields.join(', ')})`);
   }
-  const key = keyParts.join('#');
+  // Unambiguous, unlike the values joined with '#' (see record-key.ts); the old key rides along for the upgrade.
+  const key = encodeRecordKey(keyParts);
+  const legacyKey = legacyRecordKey(keyParts);
   return {
     key,
+    ...(legacyKey === key ? {} : { legacyKey }),
     sourceTimestampMs: parseTimestamp(fields[shape.timestampField], rowIndex, key, shape),
     data: fields,
   };

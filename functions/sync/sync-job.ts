@@ -8,11 +8,14 @@ import { DeadlineExceededError } from '../endpoint/errors.js';
 import { lockFenceConditionCheck } from '../lock/fence.js';
 import type { Lease } from '../lock/lease.js';
 import type { LeaseLock } from '../lock/lease-lock.js';
+import type { LockItemSnapshot } from '../lock/lock-item.js';
 import type { Clock } from '../shared/clock.js';
 import { SyncWardenError } from '../shared/errors.js';
 import type { LogSink, MetricsSink } from '../shared/observability.js';
 import { storeAndCommitInOrder } from './ordered-commits.js';
 import { paginate, type RecordReader } from './paginate.js';
+import { keyForStorage } from './record-key.js';
+import type { RecordKeyCutoverStore } from './record-key-cutover.js';
 import type { RecordsStore } from './records-store.js';
 import type { RunEnd, RunLedger, RunStart } from './run-ledger.js';
 import type { ObservedServer } from './source-answers.js';
@@ -31,6 +34,8 @@ export interface SyncJobSettings {
   readonly overlapMs: number;
   readonly initialStartMs: number;
   readonly safetyMarginMs: number;
+  /** The most the measured skew may widen the window by (a log line says when it applies). */
+  readonly skewAllowanceCapMs: number;
 }
 
 export interface SyncJobDependencies {
@@ -38,6 +43,8 @@ export interface SyncJobDependencies {
   readonly lock: LeaseLock;
   readonly watermarks: WatermarkStore;
   readonly records: RecordsStore;
+  /** Which records keep the keys an older version gave them (the upgrade to unambiguous keys). */
+  readonly recordKeys: Pick<RecordKeyCutoverStore, 'legacyKeysUpToMs'>;
   readonly ledger: RunLedger;
   /**
    * Prepares the source for one run: checks the app key (an expired key fails here, before any
@@ -77,6 +84,8 @@ export const SyncMetric = {
   succeeded: 'RunSucceeded',
   failed: 'RunFailed',
   recordsSynced: 'RecordsSynced',
+  /** Records DynamoDB can never accept, kept whole in quarantine instead (REJECTED_RECORDS=quarantine). */
+  recordsQuarantined: 'RecordsQuarantined',
   /** Seconds from the run's end back to the source time the table is known complete up to. */
   lagSeconds: 'SyncLagSeconds',
   durationMs: 'RunDurationMs',
@@ -88,7 +97,13 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
   const { settings, clock } = deps;
   const run: RunStart = { job: settings.job, runId: invocation.runId, startedAtMs: clock.nowMs() };
   const deadlineMs = run.startedAtMs + invocation.remainingTimeMs();
-  await deps.ledger.start(run);
+  try {
+    await deps.ledger.start(run);
+  } catch (error) {
+    // As at the end of the run: the ledger is a record of runs, never a reason to skip one (its end
+    // writes the whole item if this start never landed).
+    deps.logger.error('Could not write the run ledger entry', { error: describeError(error) });
+  }
 
   let acquired: Awaited<ReturnType<LeaseLock['acquire']>>;
   try {
@@ -115,7 +130,9 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
   let end: RunEnd;
   let failure: unknown;
   try {
-    const caughtUp = await syncUnderLease(deps, run, lease, deadlineMs - settings.safetyMarginMs, progress);
+    const caughtUp = await syncUnderLease(deps, run, lease, deadlineMs - settings.safetyMarginMs, progress, {
+      previousLock: acquired.previous,
+    });
     end = {
       outcome: 'succeeded',
       endedAtMs: clock.nowMs(),
@@ -138,6 +155,7 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
 class RunProgress {
   recordsWritten = 0;
   recordsAlreadyStored = 0;
+  recordsQuarantined = 0;
   pages = 0;
   watermarkBefore: Watermark | undefined;
   watermarkAfter: Watermark | undefined;
@@ -152,6 +170,7 @@ class RunProgress {
       fence: this.fence,
       recordsWritten: this.recordsWritten,
       recordsAlreadyStored: this.recordsAlreadyStored,
+      ...(this.recordsQuarantined > 0 ? { recordsQuarantined: this.recordsQuarantined } : {}),
       pages: this.pages,
       ...(this.watermarkBefore ? { watermarkBefore: this.watermarkBefore } : {}),
       ...(this.watermarkAfter ? { watermarkAfter: this.watermarkAfter } : {}),
@@ -173,6 +192,7 @@ async function syncUnderLease(
   lease: Lease,
   fetchDeadlineMs: number,
   progress: RunProgress,
+  history: { readonly previousLock: LockItemSnapshot | undefined },
 ): Promise<boolean> {
   const { settings, clock } = deps;
   const [before, skew] = await Promise.all([deps.watermarks.read(settings.job), deps.lastSkew()]);
@@ -182,12 +202,19 @@ async function syncUnderLease(
     skew,
     onAccessDenied: (cause) => progress.authFailureCauses.add(cause),
   });
-  const skewAllowanceMs = skew ? Math.ceil(Math.abs(skew.offsetMs) + skew.boundMs) : 0;
+  const skewAllowanceMs = skewAllowance(skew, settings.skewAllowanceCapMs, deps.logger);
   const startMs = before
     ? before.timestampMs - settings.overlapMs - skewAllowanceMs
     : settings.initialStartMs;
   const endMs = clock.nowMs() + skewAllowanceMs;
   progress.windowEndMs = endMs;
+  const legacyKeysUpToMs = await deps.recordKeys.legacyKeysUpToMs(settings.job, {
+    firstRunOfJob: history.previousLock === undefined && before === undefined,
+    windowEndMs: endMs,
+    previousLock: history.previousLock,
+    skewAllowanceMs,
+    nowMs: clock.nowMs(),
+  });
 
   const writer = { job: settings.job, runId: run.runId, fence: lease.fence };
   const pages = paginate(read, {
@@ -201,11 +228,16 @@ async function syncUnderLease(
       pages,
       {
         store: (page) =>
-          deps.records.write(page.records, writer, { readAtMs: page.readAtMs, syncedAtMs: clock.nowMs() }),
+          deps.records.write(
+            page.records.map((record) => keyForStorage(record, legacyKeysUpToMs)),
+            writer,
+            { readAtMs: page.readAtMs, syncedAtMs: clock.nowMs() },
+          ),
         // Counted at commit, in page order, so a failed run's ledger counts exactly what its watermark covers.
         commit: async (page, written) => {
           progress.recordsWritten += written.written;
           progress.recordsAlreadyStored += written.alreadyStored;
+          progress.recordsQuarantined += written.quarantined;
           progress.pages++;
           const position = progress.watermarkAfter ?? before;
           if (position && compareWatermarks(page.position, position) <= 0) return;
@@ -234,6 +266,23 @@ async function syncUnderLease(
   }
 }
 
+/**
+ * How far the measured skew widens the window: |offset| + bound, at most `capMs`. An offset past the cap
+ * (a time zone, a broken Date header) would widen every window by it; the skew alarm is what fixes it.
+ */
+function skewAllowance(skew: MeasuredSkew | undefined, capMs: number, logger: LogSink): number {
+  if (!skew) return 0;
+  const measuredMs = Math.ceil(Math.abs(skew.offsetMs) + skew.boundMs);
+  if (measuredMs <= capMs) return measuredMs;
+  logger.warn('Clock-skew allowance capped: the measured skew is larger than the cap', {
+    offsetMs: skew.offsetMs,
+    boundMs: skew.boundMs,
+    measuredAllowanceMs: measuredMs,
+    skewAllowanceCapMs: capMs,
+  });
+  return capMs;
+}
+
 async function finish(deps: SyncJobDependencies, run: RunStart, ended: RunEnd): Promise<RunSummary> {
   const { metrics } = deps;
   const end = ended.outcome === 'succeeded' ? await withRunsBehind(deps, run, ended) : ended;
@@ -241,6 +290,7 @@ async function finish(deps: SyncJobDependencies, run: RunStart, ended: RunEnd): 
   if (end.outcome !== 'skipped') {
     metrics.addMetric(end.outcome === 'failed' ? SyncMetric.failed : SyncMetric.succeeded, 'Count', 1);
     metrics.addMetric(SyncMetric.recordsSynced, 'Count', end.recordsWritten ?? 0);
+    metrics.addMetric(SyncMetric.recordsQuarantined, 'Count', end.recordsQuarantined ?? 0);
     metrics.addMetric(SyncMetric.durationMs, 'Milliseconds', end.endedAtMs - run.startedAtMs);
     const completeToMs = completeUpToMs(end);
     if (completeToMs !== undefined) {

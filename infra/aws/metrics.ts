@@ -4,6 +4,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
+import { ADMIN_KEY_DAYS_TO_EXPIRY_METRIC } from '../../functions/rotate-key/admin-key-check.js';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 
 /** POWERTOOLS_SERVICE_NAME of every function: the `service` dimension of every metric. */
@@ -53,6 +54,10 @@ export class SyncJobMetrics {
   recordsSynced(period?: Duration) {
     return this.of(SyncMetric.recordsSynced, cloudwatch.Stats.SUM, period);
   }
+  /** Records DynamoDB can never accept, kept in quarantine items instead (newly quarantined only). */
+  recordsQuarantined(period?: Duration) {
+    return this.of(SyncMetric.recordsQuarantined, cloudwatch.Stats.SUM, period);
+  }
   /** Seconds from a run's end back to the newest source time the records table is complete up to. */
   syncLagSeconds(period?: Duration) {
     return this.of(SyncMetric.lagSeconds, cloudwatch.Stats.MAXIMUM, period);
@@ -66,6 +71,10 @@ export class SyncJobMetrics {
   }
   appKeyDaysToExpiry(period?: Duration) {
     return this.of('AppKeyDaysToExpiry', cloudwatch.Stats.MINIMUM, period);
+  }
+  /** Published daily by the job's rotation function from its admin secret (functions/rotate-key/admin-key-check.ts). */
+  adminKeyDaysToExpiry(period?: Duration) {
+    return this.of(ADMIN_KEY_DAYS_TO_EXPIRY_METRIC, cloudwatch.Stats.MINIMUM, period);
   }
   lockTakeover(period?: Duration) {
     return this.of('LockTakeover', cloudwatch.Stats.SUM, period);

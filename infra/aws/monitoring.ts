@@ -9,6 +9,7 @@ import type { JobConfig } from '../config/schema.js';
 import type { ClockSkewMonitor } from './clock-skew-monitor.js';
 import type { KeyRotation } from './key-rotation.js';
 import { pairwiseSkewMs, RECOVERED_AUTH_CAUSE, SkewTargetMetrics, SyncJobMetrics } from './metrics.js';
+import { monitorRotation } from './rotation-monitoring.js';
 import type { ScheduledInvocation } from './scheduled-invocation.js';
 import type { ServiceFunction } from './service-function.js';
 import type { SyncJob } from './sync-job.js';
@@ -163,6 +164,13 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       alarmDescription: `Sync job ${name} ended ${RUNS_BEHIND_ALARM_RUNS} or more successful runs in a row with caughtUp: false (RunsBehindInARow): each run stops at the safety margin before reaching the present, so the job cannot catch up within its ${timeoutSeconds} s timeout, and sync-lag will follow. Raise timeoutSeconds (at most 900) or pageSize, or check endpoint latency (RunDurationMs); the run ledger's watermarkAfter shows how far each run got. Expected for a while during a first backfill from initialStart. Clears when a run catches up; missing data keeps the state, and no runs at all is the no-successful-run alarm's case.`,
     });
+    this.alarm(scope, 'RecordsQuarantined', `${name}-records-quarantined`, {
+      metric: metrics.recordsQuarantined(),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `Sync job ${name} quarantined source rows DynamoDB can never store as records (RecordsQuarantined): a key over 1,024 bytes, an item over 400 KB, a number out of range. Each row is kept whole in the control table (pk job#${name}, sk beginning quarantine#; rawRow, or rawRowLocation for a large one) and the sync went on past it. The "Record quarantined" log line names it; fix the cause (e.g. keyFields) and re-import the rows from there.`,
+    });
     this.alarm(scope, 'DurationNearTimeout', `${name}-duration-near-timeout`, {
       metric: metrics.runDurationMs(),
       threshold: Math.round(timeoutMs * DURATION_ALARM_FRACTION),
@@ -253,33 +261,8 @@ export class Monitoring extends Construct {
         ],
         width: 8,
       }),
-      ...(rotation ? [this.monitorRotation(scope, rotation)] : []),
+      ...(rotation ? monitorRotation(scope, rotation, (...args) => this.alarm(...args)) : []),
     );
-  }
-
-  /** A failed step throws, so the rotation function's Errors count failed rotations. Returns its widget. */
-  private monitorRotation(scope: Construct, rotation: KeyRotation): cloudwatch.IWidget {
-    const { jobName: name } = rotation;
-    const fn = rotation.function.function;
-    this.alarm(scope, 'KeyRotationFailed', `${name}-key-rotation-failed`, {
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `A step of the app-key rotation of sync job ${name} failed (AWS/Lambda Errors of its rotation function). AWSCURRENT did not move, so the sync keeps its current key. The rotation log names the step and the cause (admin key, key user, allowlist, test read); fix it, then aws secretsmanager rotate-secret --secret-id <the job's secret>.`,
-    });
-    return new cloudwatch.GraphWidget({
-      title: `${name}: key rotation`,
-      left: [
-        fn.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }).with({
-          label: 'rotation steps run',
-        }),
-        fn.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }).with({
-          label: 'rotation steps failed',
-        }),
-      ],
-      width: 8,
-    });
   }
 
   private monitorClockSkew(monitor: ClockSkewMonitor): void {

@@ -8,6 +8,8 @@ import { AlarmTopic } from './alarm-topic.js';
 import { ClockSkewMonitor } from './clock-skew-monitor.js';
 import { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
+import { QuarantineBucket } from './quarantine-bucket.js';
+import { SecretAccess } from './secret-access.js';
 import { SyncJob } from './sync-job.js';
 import { SyncWardenTables } from './tables.js';
 
@@ -33,12 +35,28 @@ export class SyncWardenStack extends Stack {
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
     this.tables = new SyncWardenTables(this, 'Tables');
+    const quarantineBucket = config.jobs.some((job) => job.sync.rejectedRecords === 'quarantine')
+      ? new QuarantineBucket(this, 'QuarantineBucket')
+      : undefined;
     this.jobs = config.jobs.map(
-      (job) => new SyncJob(this, `Job-${job.name}`, { job, tables: this.tables, logRetention }),
+      (job) =>
+        new SyncJob(this, `Job-${job.name}`, {
+          job,
+          tables: this.tables,
+          logRetention,
+          ...(quarantineBucket && job.sync.rejectedRecords === 'quarantine' ? { quarantineBucket } : {}),
+        }),
     );
+    const { breakGlassRoleArn } = config;
     this.rotations = this.jobs.flatMap((job) =>
-      job.job.rotation ? [new KeyRotation(this, `Rotation-${job.job.name}`, { job, logRetention })] : [],
+      job.job.rotation
+        ? [new KeyRotation(this, `Rotation-${job.job.name}`, { job, logRetention, breakGlassRoleArn })]
+        : [],
     );
+    for (const job of this.jobs.filter((created) => created.secretCreated)) {
+      const rotation = this.rotations.find((r) => r.jobName === job.job.name);
+      new SecretAccess(this, `SecretAccess-${job.job.name}`, { job, rotation, breakGlassRoleArn });
+    }
     this.clockSkewMonitor = config.clockSkew
       ? new ClockSkewMonitor(this, 'ClockSkew', {
           config: config.clockSkew,
@@ -65,5 +83,11 @@ export class SyncWardenStack extends Stack {
     });
     new CfnOutput(this, 'ControlTableName', { value: this.tables.control.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: this.tables.records.tableName });
+    if (quarantineBucket) {
+      new CfnOutput(this, 'QuarantineBucketName', {
+        description: 'Quarantined rows too large for their control-table item (quarantine/<job>/...)',
+        value: quarantineBucket.bucket.bucketName,
+      });
+    }
   }
 }

@@ -2,12 +2,15 @@
 // environment functions/sync/sync-config.ts reads, least-privilege access to its own items, and its schedule.
 import { CfnOutput, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { controlKeys, recordKeys } from '../../functions/shared/tables.js';
 import type { JobConfig } from '../config/schema.js';
+import { endpointTransportEnvironment } from './endpoint-transport-env.js';
+import type { QuarantineBucket } from './quarantine-bucket.js';
 import { ScheduledInvocation } from './scheduled-invocation.js';
 import { existingSecretPolicyArn } from './secret-arn.js';
 import { ServiceFunction } from './service-function.js';
@@ -23,6 +26,8 @@ export interface SyncJobProps {
   readonly tables: SyncWardenTables;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** Where quarantined rows too large for an item go; given when the job quarantines. */
+  readonly quarantineBucket?: QuarantineBucket;
 }
 
 export class SyncJob extends Construct {
@@ -35,6 +40,8 @@ export class SyncJob extends Construct {
   readonly secretPolicyArn: string;
   /** True when the stack created the secret with a placeholder value. */
   readonly secretCreated: boolean;
+  /** The customer managed key of a created secret (`"customerManagedKey": true`); its policy: secret-access.ts. */
+  readonly secretKey: kms.Key | undefined;
 
   constructor(scope: Construct, id: string, props: SyncJobProps) {
     super(scope, id);
@@ -44,6 +51,7 @@ export class SyncJob extends Construct {
     this.secretId = secret.secretId;
     this.secretPolicyArn = secret.policyArn;
     this.secretCreated = secret.created;
+    this.secretKey = secret.key;
 
     this.function = new ServiceFunction(this, 'Sync', {
       entry: SYNC_ENTRY,
@@ -54,10 +62,12 @@ export class SyncJob extends Construct {
         controlTable: tables.control.tableName,
         recordsTable: tables.records.tableName,
         secretId: secret.secretId,
+        ...(props.quarantineBucket ? { quarantineBucket: props.quarantineBucket.bucket.bucketName } : {}),
       }),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     this.grantLeastPrivilege(job, tables, secret.policyArn);
+    props.quarantineBucket?.grantArchiveWrite(this, this.function.role, job.name);
 
     this.invocation = new ScheduledInvocation(this, 'Schedule', {
       function: this.function.function,
@@ -81,12 +91,20 @@ export class SyncJob extends Construct {
     policyArn: string;
     displayName: string;
     created: boolean;
+    key?: kms.Key;
   } {
     const stack = Stack.of(this);
     if (typeof job.secret !== 'string') {
       const name = `${stack.stackName}/${job.name}/app-key`;
+      const key = job.secret.customerManagedKey
+        ? new kms.Key(this, 'AppKeyEncryption', {
+            description: `syncwarden: encrypts the app key secret of job ${job.name}`,
+            enableKeyRotation: true,
+          })
+        : undefined;
       const secret = new secretsmanager.Secret(this, 'AppKey', {
         secretName: name,
+        ...(key ? { encryptionKey: key } : {}),
         description: `syncwarden app key of job ${job.name}: {"appKey": "...", "expiresAt": "ISO-8601"}`,
         // Not a secret: an empty placeholder the operator replaces with put-secret-value.
         secretStringValue: SecretValue.unsafePlainText(PLACEHOLDER_SECRET_VALUE),
@@ -101,7 +119,13 @@ export class SyncJob extends Construct {
           },
         ]);
       }
-      return { secretId: secret.secretArn, policyArn: secret.secretArn, displayName: name, created: true };
+      return {
+        secretId: secret.secretArn,
+        policyArn: secret.secretArn,
+        displayName: name,
+        created: true,
+        ...(key ? { key } : {}),
+      };
     }
     const given = job.secret;
     return {
@@ -185,7 +209,12 @@ export class SyncJob extends Construct {
 /** Every variable functions/sync/sync-config.ts reads, set explicitly from the job's configuration. */
 export function syncEnvironment(
   job: JobConfig,
-  resources: { readonly controlTable: string; readonly recordsTable: string; readonly secretId: string },
+  resources: {
+    readonly controlTable: string;
+    readonly recordsTable: string;
+    readonly secretId: string;
+    readonly quarantineBucket?: string;
+  },
 ): Record<string, string> {
   return {
     SYNC_JOB_NAME: job.name,
@@ -205,7 +234,12 @@ export function syncEnvironment(
     SAFETY_MARGIN_MS: String(job.sync.safetyMarginMs),
     LEASE_MARGIN_MS: String(job.sync.leaseMarginMs),
     LEDGER_RETENTION_DAYS: String(job.sync.ledgerRetentionDays),
+    SKEW_MAX_AGE_MS: String(job.sync.skewMaxAgeMs),
+    SKEW_ALLOWANCE_CAP_MS: String(job.sync.skewAllowanceCapMs),
+    REJECTED_RECORDS: job.sync.rejectedRecords,
+    ...(resources.quarantineBucket ? { QUARANTINE_BUCKET: resources.quarantineBucket } : {}),
     ...(job.sync.initialStart ? { INITIAL_START: job.sync.initialStart } : {}),
     ...(job.skewTarget ? { SKEW_TARGET: job.skewTarget } : {}),
+    ...endpointTransportEnvironment(job.endpoint),
   };
 }

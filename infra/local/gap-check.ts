@@ -81,16 +81,24 @@ export function findGaps(
           ((source[i] as StreamEntry).arrivedAtMs ?? 0) <= lastReadAtMs,
       )
     : [];
-  const sourceKeys = new Set(records.map((record) => record.key));
+  // A record stored before the upgrade to unambiguous keys may still sit under its legacy key.
+  const storedKeyOf = (record: { key: string; legacyKey?: string }) =>
+    !stored.has(record.key) && record.legacyKey !== undefined && stored.has(record.legacyKey)
+      ? record.legacyKey
+      : record.key;
+  const sourceKeys = new Set(records.map(storedKeyOf));
   const oldestMs = records.reduce((min, r) => Math.min(min, r.sourceTimestampMs), Number.POSITIVE_INFINITY);
   return {
     recordsInTable: stored.size,
     sourceEntriesCovered: covered.length,
     sourceEntriesTotal: source.length,
-    missingKeys: missingFrom(covered, stored),
+    missingKeys: missingFrom(
+      covered.map((record) => ({ key: storedKeyOf(record) })),
+      stored,
+    ),
     staleKeys: covered
       .filter((record) => {
-        const held = stored.get(record.key);
+        const held = stored.get(storedKeyOf(record));
         return held !== undefined && held.contentHash !== contentHash(record.data);
       })
       .map((record) => record.key),

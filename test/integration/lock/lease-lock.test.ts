@@ -46,7 +46,7 @@ function leaseOf(result: AcquireResult): Lease {
 }
 
 describe('acquire', () => {
-  it('takes a free lock with fence 1 and a lease of the remaining time plus the margin', async () => {
+  it('takes a free lock with the acquisition time as fence and a lease of the remaining time plus the margin', async () => {
     const { acquire } = await setup();
 
     const result = await acquire('run-a');
@@ -54,7 +54,7 @@ describe('acquire', () => {
     expect(result).toMatchObject({
       status: 'acquired',
       takeover: false,
-      lease: { job: JOB, fence: 1, leaseUntilMs: T0_MS + REMAINING_MS + MARGIN_MS, acquiredAtMs: T0_MS },
+      lease: { job: JOB, fence: T0_MS, leaseUntilMs: T0_MS + REMAINING_MS + MARGIN_MS, acquiredAtMs: T0_MS },
     });
     expect(leaseOf(result).owner).toMatch(/^run-a#[0-9a-f]{12}$/);
   });
@@ -103,7 +103,12 @@ describe('acquire', () => {
     clock.set(crashed.leaseUntilMs + 1);
     const result = await acquire('run-b');
 
-    expect(result).toMatchObject({ status: 'acquired', takeover: true, lease: { fence: crashed.fence + 1 } });
+    expect(result).toMatchObject({
+      status: 'acquired',
+      takeover: true,
+      lease: { fence: crashed.leaseUntilMs + 1 },
+    });
+    expect(leaseOf(result).fence).toBeGreaterThan(crashed.fence);
   });
 
   it('counts a takeover in the LockTakeover metric', async () => {
@@ -137,8 +142,8 @@ describe('acquire', () => {
       await lock.release(lease);
     }
 
-    expect(fences).toEqual([1, 2, 3]);
-    expect(await readLockItem()).toMatchObject({ fence: 3, leaseUntil: 0 });
+    expect(fences).toEqual([T0_MS, T0_MS + 5_000, T0_MS + 10_000]);
+    expect(await readLockItem()).toMatchObject({ fence: T0_MS + 10_000, leaseUntil: 0 });
     expect(await readLockItem()).not.toHaveProperty('owner');
   });
 
@@ -150,7 +155,7 @@ describe('acquire', () => {
     const result = await acquire('run-a');
 
     expect(injector.injected).toBe(1);
-    expect(result).toMatchObject({ status: 'acquired', lease: { fence: 1 } });
+    expect(result).toMatchObject({ status: 'acquired', lease: { fence: T0_MS } });
   });
 });
 
@@ -163,7 +168,8 @@ describe('release', () => {
     const next = await acquire('run-b');
 
     expect(released.status).toBe('released');
-    expect(next).toMatchObject({ status: 'acquired', lease: { fence: 2 } });
+    // In the same millisecond: one above the previous fence.
+    expect(next).toMatchObject({ status: 'acquired', lease: { fence: lease.fence + 1 } });
   });
 
   it('publishes how long the lock was held as LockHeldMs', async () => {
