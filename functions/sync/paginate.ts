@@ -58,7 +58,8 @@ export class TimestampGroupTooLargeError extends SyncWardenError {
   constructor(timestampMs: number, limit: number) {
     super(
       `More than ${limit} source records share the timestamp ${iso(timestampMs)}; ` +
-        'raise maxGroupSize or ask the source owner why',
+        'a date query cannot page inside one timestamp, so one request would have to hold them all, and the ' +
+        'sync does not ask for more than this (a fixed limit); ask the source owner why so many entries share one millisecond',
       'timestamp-group-too-large',
     );
   }

@@ -1,25 +1,16 @@
 // Synthesizes the stack from a configuration for the infra tests. Bundling is real only where a test
 // asks for it (esbuild per function); CloudFormation's built-in validation (seconds per synth) is off.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CLOCK_SKEW_ENTRY } from '../../infra/aws/clock-skew-monitor.js';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import type { SyncWardenStack } from '../../infra/aws/stack.js';
 import { createSyncWardenApp } from '../../infra/aws/synth.js';
-
-/** The clock-skew handler is written in parallel; until it lands, the monitor is left out of the fixtures. */
-export const CLOCK_SKEW_HANDLER_EXISTS = existsSync(`${REPOSITORY_ROOT}${CLOCK_SKEW_ENTRY}`);
 
 type Json = Record<string, unknown>;
 
 /** infra/config/example.json, as raw (unvalidated) configuration. */
 export function exampleConfig(): Json {
-  const config = JSON.parse(readFileSync(`${REPOSITORY_ROOT}infra/config/example.json`, 'utf8')) as Json;
-  if (!CLOCK_SKEW_HANDLER_EXISTS) {
-    delete config.clockSkew;
-    for (const job of config.jobs as Json[]) delete job.skewTarget;
-  }
-  return config;
+  return JSON.parse(readFileSync(`${REPOSITORY_ROOT}infra/config/example.json`, 'utf8')) as Json;
 }
 
 export interface Synthesized {

@@ -5,7 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/monitoring.js';
-import { CLOCK_SKEW_HANDLER_EXISTS, exampleConfig, only, secretArnPattern, synthesize } from './fixture.js';
+import { exampleConfig, only, secretArnPattern, synthesize } from './fixture.js';
 
 const { stack, template } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
 const [job] = stack.jobs;
@@ -27,8 +27,8 @@ const dimensions = (map: Record<string, string>) =>
 describe('alarms', () => {
   it('every alarm notifies the alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
-    // 10 per job, 1 for the example job's key rotation, 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
-    expect(alarms.length).toBe(10 + 1 + (CLOCK_SKEW_HANDLER_EXISTS ? 5 : 0));
+    // 11 per job (records-quarantined included), 2 for the example job's key rotation (failed step, admin key expiring), 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
+    expect(alarms.length).toBe(11 + 2 + 5);
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions).toEqual([topic]);
       expect(Properties.ActionsEnabled).toBe(true);
@@ -38,6 +38,15 @@ describe('alarms', () => {
 
   it.each([
     ['sensor-stream-run-failed', 'RunFailed', 'Sum', 300, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'],
+    [
+      'sensor-stream-records-quarantined',
+      'RecordsQuarantined',
+      'Sum',
+      300,
+      'GreaterThanOrEqualToThreshold',
+      1,
+      'notBreaching',
+    ],
     ['sensor-stream-no-successful-run', 'RunSucceeded', 'Sum', 8 * 3600, 'LessThanThreshold', 1, 'breaching'],
     [
       'sensor-stream-repeated-lock-skips',
@@ -69,14 +78,14 @@ describe('alarms', () => {
       240_000,
       'notBreaching',
     ],
-    // The example rotates every 30 days with a 48-hour margin: overdue once 1 day is left (test/infra/rotation.test.ts).
+    // The example rotates every 30 days with the 7-day margin: overdue once 6 days are left (test/infra/rotation.test.ts).
     [
       'sensor-stream-app-key-expiring',
       'AppKeyDaysToExpiry',
       'Minimum',
       3600,
       'LessThanThreshold',
-      1,
+      6,
       'ignore',
     ],
   ])(
@@ -211,48 +220,45 @@ describe('alarms', () => {
     });
   });
 
-  it.runIf(CLOCK_SKEW_HANDLER_EXISTS)(
-    'clock skew alarms per target on |offset| + bound over its tolerance, failed and inconsistent measurements',
-    () => {
-      expect(alarm('clock-skew-thingworx')).toMatchObject({
-        Namespace: 'SyncWarden',
-        MetricName: 'ClockAbsOffsetUpperMs',
-        Dimensions: dimensions({ Target: 'thingworx' }),
-        Statistic: 'Maximum',
-        Period: 300,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 2000,
-        TreatMissingData: 'notBreaching',
-      });
-      expect(alarm('clock-skew-thingworx-measurement-failed')).toMatchObject({
-        MetricName: 'MeasurementFailed',
-        Dimensions: dimensions({ Target: 'thingworx' }),
-        Statistic: 'Sum',
-        Threshold: 1,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
-      });
-      expect(alarm('clock-skew-thingworx-date-inconsistent')).toMatchObject({
-        MetricName: 'DateInconsistent',
-        Dimensions: dimensions({ Target: 'thingworx' }),
-        Statistic: 'Sum',
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: 1,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
-        TreatMissingData: 'notBreaching',
-      });
-      expect(alarm('clock-skew-lambda-errors')).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-      });
-      expect(alarm('clock-skew-dead-letters')).toMatchObject({
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-      });
-    },
-  );
+  it('clock skew alarms per target on |offset| + bound over its tolerance, failed and inconsistent measurements', () => {
+    expect(alarm('clock-skew-thingworx')).toMatchObject({
+      Namespace: 'SyncWarden',
+      MetricName: 'ClockAbsOffsetUpperMs',
+      Dimensions: dimensions({ Target: 'thingworx' }),
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 2000,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm('clock-skew-thingworx-measurement-failed')).toMatchObject({
+      MetricName: 'MeasurementFailed',
+      Dimensions: dimensions({ Target: 'thingworx' }),
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    expect(alarm('clock-skew-thingworx-date-inconsistent')).toMatchObject({
+      MetricName: 'DateInconsistent',
+      Dimensions: dimensions({ Target: 'thingworx' }),
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm('clock-skew-lambda-errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+    });
+    expect(alarm('clock-skew-dead-letters')).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
+  });
 });
 
 describe('a job with a 90-minute interval and a 2-minute overlap', () => {
@@ -314,7 +320,7 @@ describe('metric names', () => {
 });
 
 describe('alarm topic', () => {
-  it('is encrypted with a rotating key CloudWatch may use, TLS only, and mails the configured address', () => {
+  it("is encrypted with a rotating key CloudWatch may use for this account's alarms only, TLS only, and mails the configured address", () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.alarmTopic.key), 'Arn'] },
     });
@@ -323,10 +329,12 @@ describe('alarm topic', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([
           {
+            Sid: 'CloudWatchAlarmsOfThisAccount',
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           },
         ]),
       },
@@ -358,7 +366,7 @@ describe('dashboard and outputs', () => {
       'sensor-stream: run duration vs timeout (ms)',
       'sensor-stream: Access Denied by cause',
       'sensor-stream: app key days to expiry',
-      ...(CLOCK_SKEW_HANDLER_EXISTS ? ['thingworx: offset and bound (ms)'] : []),
+      'thingworx: offset and bound (ms)',
     ]) {
       expect(body).toContain(title);
     }

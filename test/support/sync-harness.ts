@@ -5,9 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../functions/shared/clock.js';
+import { controlKeys, recordKeys } from '../../functions/shared/tables.js';
 import { createSyncDependencies } from '../../functions/sync/dependencies.js';
 import type { RecordReader } from '../../functions/sync/paginate.js';
+import type { RawRowArchive } from '../../functions/sync/quarantine.js';
 import { loadSyncConfig } from '../../functions/sync/sync-config.js';
 import { runSync, type SyncJobDependencies } from '../../functions/sync/sync-job.js';
 import { type Watermark, WatermarkStore } from '../../functions/sync/watermark.js';
@@ -66,12 +69,16 @@ export interface SyncHarness {
   /** The record key the sync gives a simulator entry. */
   keyOf(entry: StreamEntry): string;
   watermark(): ReturnType<WatermarkStore['read']>;
+  /** The job's run ledger items, oldest first. */
+  ledgerItems(): Promise<Record<string, unknown>[]>;
+  /** Every item of the job in the records table, whole. */
+  recordItems(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
 export async function startSyncHarness(
   label: string,
-  options: { env?: Record<string, string>; simulator?: SimulatorOptions } = {},
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions; rawRowArchive?: RawRowArchive } = {},
 ): Promise<SyncHarness> {
   const db = await freshTables(label);
   const sim = await startThingWorxSimulator({ seed: 7, ...options.simulator });
@@ -97,7 +104,13 @@ export async function startSyncHarness(
   const clock = new ShiftableClock();
   const metrics = new RecordingMetrics();
   const logger = new RecordingLogger();
-  const deps = createSyncDependencies(config, { documentClient: db.documentClient, clock, metrics, logger });
+  const deps = createSyncDependencies(config, {
+    documentClient: db.documentClient,
+    clock,
+    metrics,
+    logger,
+    ...(options.rawRowArchive ? { rawRowArchive: options.rawRowArchive } : {}),
+  });
   const watermarks = new WatermarkStore(db.documentClient, db.tables.controlTable);
   let lastRunStartMs = 0;
 
@@ -138,6 +151,13 @@ export async function startSyncHarness(
     storedKeys: async () =>
       new Set((await storedRecords(db.documentClient, db.tables.recordsTable, job)).keys()),
     watermark: () => watermarks.read(job),
+    ledgerItems: () =>
+      queryAll(db, db.tables.controlTable, 'pk = :pk AND begins_with(sk, :run)', {
+        ':pk': controlKeys.jobPartition(job),
+        ':run': 'run#',
+      }),
+    recordItems: () =>
+      queryAll(db, db.tables.recordsTable, 'pk = :pk', { ':pk': recordKeys.jobPartition(job) }),
     close: async () => {
       sim.stream.stopGrowth();
       await sim.stop();
@@ -192,4 +212,27 @@ export function withReadHooks(deps: SyncJobDependencies, hooks: ReadHooks): Sync
       return hooked;
     },
   };
+}
+
+async function queryAll(
+  db: LocalDynamoDb,
+  table: string,
+  keyCondition: string,
+  values: Record<string, unknown>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.documentClient.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: keyCondition,
+        ExpressionAttributeValues: values,
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }

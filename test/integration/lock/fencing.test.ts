@@ -6,19 +6,13 @@ import {
   lockFenceConditionCheck,
   recordFenceGuard,
 } from '../../../functions/lock/fence.js';
-import type { AcquireResult, Lease } from '../../../functions/lock/lease.js';
-import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
+import type { Lease } from '../../../functions/lock/lease.js';
 import { ManualClock } from '../../../functions/shared/clock.js';
 import { controlKeys, recordKeys } from '../../../functions/shared/tables.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
-import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
+import { leaseOf, recordingLeaseLock } from './support.js';
 
 const JOB = 'orders';
-
-function leaseOf(result: AcquireResult): Lease {
-  if (result.status !== 'acquired') throw new Error(`expected the lock to be acquired, got ${result.status}`);
-  return result.lease;
-}
 
 /**
  * Run A takes the lock and stalls past its lease; run B takes it over and commits newer data
@@ -27,13 +21,7 @@ function leaseOf(result: AcquireResult): Lease {
 async function staleHolderAfterTakeover() {
   const db = await freshTables('lock-fence');
   const clock = new ManualClock(Date.UTC(2025, 0, 1, 4, 0, 0));
-  const lock = createLeaseLock({
-    documentClient: db.documentClient,
-    tableName: db.tables.controlTable,
-    clock,
-    metrics: new RecordingMetrics(),
-    logger: new RecordingLogger(),
-  });
+  const lock = recordingLeaseLock(db, clock);
   const stale = leaseOf(await lock.acquire(JOB, { requestId: 'run-a', remainingTimeMs: 60_000 }));
   clock.set(stale.leaseUntilMs + 1);
   const current = leaseOf(await lock.acquire(JOB, { requestId: 'run-b', remainingTimeMs: 60_000 }));

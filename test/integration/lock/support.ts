@@ -1,6 +1,11 @@
 // A way to make a DynamoDB request land and then fail as if it had timed out, so the SDK retries it:
 // the "ambiguous failure" of the design.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AcquireResult, Lease } from '../../../functions/lock/lease.js';
+import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
+import type { Clock } from '../../../functions/shared/clock.js';
+import type { LocalDynamoDb } from '../../support/dynamodb.js';
+import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
 
 /**
  * Adds middleware inside the SDK's retry loop. After `arm()`, the next request reaches DynamoDB
@@ -37,4 +42,21 @@ export function ambiguousFailureInjector(client: DynamoDBClient) {
       return state.injected;
     },
   };
+}
+
+/** The lease of an acquire that must have succeeded; fails the test naming what it got instead. */
+export function leaseOf(result: AcquireResult): Lease {
+  if (result.status !== 'acquired') throw new Error(`expected the lock to be acquired, got ${result.status}`);
+  return result.lease;
+}
+
+/** A lease lock on the tables' control table, on `clock`, whose metrics and logs are recorded. */
+export function recordingLeaseLock(db: LocalDynamoDb, clock: Clock) {
+  return createLeaseLock({
+    documentClient: db.documentClient,
+    tableName: db.tables.controlTable,
+    clock,
+    metrics: new RecordingMetrics(),
+    logger: new RecordingLogger(),
+  });
 }

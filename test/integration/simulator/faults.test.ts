@@ -9,6 +9,18 @@ import {
 } from '../../../infra/local/thingworx-simulator/index.js';
 import { call, rawRequest } from './client.js';
 
+/**
+ * Waits until the simulator has logged `count` requests: a request a test means to hang must have reached
+ * the server before the test gives up on it, however slowly a busy machine sends it.
+ */
+async function untilReceived(sim: ThingWorxSimulator, count: number): Promise<void> {
+  for (let polls = 0; sim.requests.list().length < count; polls++) {
+    if (polls > 1_000)
+      throw new Error(`the simulator received ${sim.requests.list().length} of ${count} requests`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('ThingWorx simulator: fault injection', () => {
   let sim: ThingWorxSimulator;
   let appKey: string;
@@ -35,12 +47,11 @@ describe('ThingWorx simulator: fault injection', () => {
     const slowStart = Date.now();
     expect((await query()).status).toBe(200);
     const slowMs = Date.now() - slowStart;
-    const fastStart = Date.now();
     await query();
-    const fastMs = Date.now() - fastStart;
 
+    // A lower bound only (a timer never fires early); that the second request was not delayed is read
+    // from the simulator's own log, not from a stopwatch a busy machine can slow down.
     expect(slowMs).toBeGreaterThanOrEqual(245);
-    expect(fastMs).toBeLessThan(200);
     expect(sim.requests.list().map((r) => r.faults)).toEqual([['latency'], []]);
   });
 
@@ -163,8 +174,12 @@ describe('ThingWorx simulator: fault injection', () => {
 
   it('hangs until the client gives up', async () => {
     sim.faults.set({ kind: 'hang', next: 1 });
+    const giveUp = new AbortController();
+    const hung = query({ appKey, signal: giveUp.signal });
+    await untilReceived(sim, 1); // else, on a busy machine, the fault could meet the next request instead
+    giveUp.abort();
 
-    await expect(query({ appKey, signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    await expect(hung).rejects.toThrow();
     const after = await query();
 
     expect(after.status).toBe(200);
@@ -249,13 +264,18 @@ describe('ThingWorx simulator: stopping', () => {
         req.end();
       });
       sim.faults.set({ kind: 'hang' });
+      sim.requests.reset();
       const hanging = call(sim.queryUrl, { appKey, body: {} });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await untilReceived(sim, 1);
 
-      const startedAt = Date.now();
-      await sim.stop();
+      // The hang never ends: a stop that waited for it would never resolve. 10 s is a generous,
+      // load-proof bound on "does not wait" (stopping takes milliseconds on an idle machine).
+      const stopped = await Promise.race([
+        sim.stop().then(() => 'stopped'),
+        new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting for the hanging request')),
+      ]);
 
-      expect(Date.now() - startedAt).toBeLessThan(1_000);
+      expect(stopped).toBe('stopped');
       await expect(hanging).rejects.toThrow();
       await sim.stop(); // twice is fine
     } finally {

@@ -1,7 +1,7 @@
 // A stream that keeps growing while the server runs, with late arrivals (timestamps in the past),
 // some on the very timestamp of an entry already there, a few re-sending its reading (an upsert).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type SimulatorOptions,
   type StreamEntry,
@@ -10,6 +10,8 @@ import {
 } from '../../../infra/local/thingworx-simulator/index.js';
 import { call, rowsOf } from './client.js';
 
+// Each test has a simulator of its own, started growing: no test relies on another having let it grow
+// or stopped it, so the file passes in any order and each test passes alone.
 describe('ThingWorx simulator: a growing stream', () => {
   const offsetMs = 3_600_000;
   let sim: ThingWorxSimulator;
@@ -20,7 +22,7 @@ describe('ThingWorx simulator: a growing stream', () => {
       await call(sim.queryUrl, { appKey, body: { oldestFirst: true, maxItems: 1_000_000 } }),
     );
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     sim = await startThingWorxSimulator({
       seed: 5,
       clockOffsetMs: offsetMs,
@@ -31,9 +33,16 @@ describe('ThingWorx simulator: a growing stream', () => {
     });
     appKey = sim.keys.add({ name: 'grower' }).keyId;
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await sim.stop();
   });
+
+  /** Lets the stream grow for as long as the first test watches it, then stops it: its ground truth. */
+  const grown = async () => {
+    await sleep(700);
+    sim.stream.stopGrowth();
+    return sim.stream.all();
+  };
 
   it('delivers late entries behind what a reader has already seen', async () => {
     expect(sim.stream.isGrowing()).toBe(true);
@@ -52,8 +61,8 @@ describe('ThingWorx simulator: a growing stream', () => {
     expect(arrivedLater.some((r) => r.timestamp > watermark)).toBe(true);
   });
 
-  it('stamps arrivals on the server clock, late ones at most maxLatenessMs in the past', () => {
-    const entries = sim.stream.all();
+  it('stamps arrivals on the server clock, late ones at most maxLatenessMs in the past', async () => {
+    const entries = await grown();
     const late = entries.filter((e) => e.timestamp < e.arrivedAtMs);
     const onTime = entries.filter((e) => e.timestamp === e.arrivedAtMs);
 
@@ -64,7 +73,8 @@ describe('ThingWorx simulator: a growing stream', () => {
     expect(Math.abs(newest.arrivedAtMs - (Date.now() + offsetMs))).toBeLessThan(2_000);
   });
 
-  it('lands some late arrivals on the timestamp of an entry that arrived earlier', () => {
+  it('lands some late arrivals on the timestamp of an entry that arrived earlier', async () => {
+    await grown();
     const firstArrival = new Map<number, number>();
     for (const e of [...sim.stream.all()].sort((a, b) => a.arrivedAtMs - b.arrivedAtMs)) {
       if (!firstArrival.has(e.timestamp)) firstArrival.set(e.timestamp, e.arrivedAtMs);
@@ -80,6 +90,8 @@ describe('ThingWorx simulator: a growing stream', () => {
   });
 
   it('stops growing when told to', async () => {
+    await sleep(100);
+    sim.stream.stopGrowth();
     const size = sim.stream.size();
     await sleep(120);
 
@@ -88,6 +100,7 @@ describe('ThingWorx simulator: a growing stream', () => {
   });
 
   it('appends given entries, late ones included, and serves them at once', async () => {
+    sim.stream.stopGrowth();
     const past = Math.floor(sim.clock.nowMs()) - 3_600_000;
     const [late] = sim.stream.append({
       timestamp: past,

@@ -3,7 +3,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { controlKeys } from '../../../functions/shared/tables.js';
 import type { RunSummary } from '../../../functions/sync/sync-job.js';
 import { lambdaContext } from '../../../infra/local/lambda-context.js';
 import {
@@ -11,7 +13,7 @@ import {
   type ThingWorxSimulator,
 } from '../../../infra/local/thingworx-simulator/index.js';
 import { captureOutput } from '../../support/capture-logs.js';
-import { freshTables } from '../../support/dynamodb.js';
+import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<RunSummary>;
 
@@ -19,13 +21,14 @@ describe('sync Lambda handler', () => {
   let sim: ThingWorxSimulator;
   let handler: Handler;
   let appKey: string;
+  let keyFile: string;
+  let db: LocalDynamoDb;
 
   beforeAll(async () => {
-    const db = await freshTables('handler');
+    db = await freshTables('handler');
     sim = await startThingWorxSimulator({ seed: 3, initialEntries: 250 });
-    appKey = sim.keys.add({ name: 'handler-test' }).keyId;
-    const keyFile = join(mkdtempSync(join(tmpdir(), 'syncwarden-handler-')), 'key.json');
-    writeFileSync(keyFile, JSON.stringify({ appKey }));
+    keyFile = join(mkdtempSync(join(tmpdir(), 'syncwarden-handler-')), 'key.json');
+    rotateKey();
     for (const [name, value] of Object.entries({
       AWS_REGION: 'local',
       AWS_ACCESS_KEY_ID: 'local',
@@ -49,6 +52,12 @@ describe('sync Lambda handler', () => {
     await sim.stop();
   });
 
+  /** A new key in the key file, as a rotation leaves it: the run after a revoke recovers with it. */
+  function rotateKey() {
+    appKey = sim.keys.add({ name: `handler-test-${sim.keys.list().length}` }).keyId;
+    writeFileSync(keyFile, JSON.stringify({ appKey }));
+  }
+
   let output: ReturnType<typeof captureOutput>;
   afterEach(() => output.restore());
 
@@ -68,16 +77,39 @@ describe('sync Lambda handler', () => {
   it('logs with the run id as correlation id and never the key', async () => {
     output = captureOutput();
     const context = lambdaContext('sync-orders', 60_000);
-    sim.keys.revoke('handler-test'); // a failing run logs the most
+    const revokedKey = appKey;
+    sim.keys.revoke(revokedKey); // a failing run logs the most
 
-    await expect(handler({ job: 'orders' }, context)).rejects.toThrow(/invalid-key|401/);
+    const error = await handler({ job: 'orders' }, context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
+    rotateKey(); // so the tests after this one (in any order) have a good key again
     output.restore();
+    expect(error).toMatchObject({ name: 'AccessDeniedError', reason: 'invalid-key' });
+    expect(await ledgerOf(context.awsRequestId)).toMatchObject({
+      outcome: 'failed',
+      error: { name: 'AccessDeniedError', reason: 'invalid-key' },
+      authFailureCauses: ['invalid-key'],
+    });
+    expect(output.text()).not.toContain(revokedKey);
     const logs = output.jsonLines().filter((line) => 'level' in line);
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.every((line) => line.correlation_id === context.awsRequestId)).toBe(true);
     expect(output.text()).not.toContain(appKey);
   });
+
+  async function ledgerOf(runId: string) {
+    const { Items = [] } = await db.documentClient.send(
+      new QueryCommand({
+        TableName: db.tables.controlTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': controlKeys.jobPartition('orders'), ':run': 'run#' },
+      }),
+    );
+    return Items.find((item) => item.runId === runId);
+  }
 
   it('refuses an event for another job, naming what it expected', async () => {
     output = captureOutput();

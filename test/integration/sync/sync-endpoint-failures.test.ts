@@ -1,8 +1,7 @@
-// The endpoint failing in the middle of a run: the run either completes or fails, and either way the
-// committed watermark never claims a record that was not stored; the next run completes the copy.
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+// The endpoint failing in the middle of a run: each fault's outcome is pinned (recovered by retries, or
+// failed with the cause the ledger names), the committed watermark never claims a record that was not
+// stored, and the next run completes the copy.
 import { afterEach, describe, expect, it } from 'vitest';
-import { controlKeys } from '../../../functions/shared/tables.js';
 import type { FaultRule } from '../../../infra/local/thingworx-simulator/index.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 
@@ -23,19 +22,56 @@ async function runWithFaultFromPage3(label: string, fault: FaultRule) {
   return { h, outcome };
 }
 
+/** How a run ends under one fault: recovered (retries), or failed with the cause the ledger names. */
+type Expected =
+  | { outcome: 'succeeded'; faultedAnswers: { status: number; count: number } | undefined }
+  | { outcome: string; reason: string; authFailureCauses?: string[] };
+
 describe('sync run when the endpoint fails mid-run', () => {
-  it.each<[string, FaultRule]>([
-    ['a burst of 5xx', { kind: 'serverError', status: 502, next: 2 }],
-    ['a 5xx outage', { kind: 'serverError', status: 500 }],
-    ['a request that hangs', { kind: 'hang', next: 1 }],
-    ['a truncated JSON body', { kind: 'truncatedJson', next: 1 }],
-    ['an HTML login page with 200', { kind: 'htmlLogin' }],
+  it.each<[string, FaultRule, Expected]>([
+    [
+      'a burst of 5xx',
+      { kind: 'serverError', status: 502, next: 2 },
+      { outcome: 'succeeded', faultedAnswers: { status: 502, count: 2 } },
+    ],
+    [
+      'a 5xx outage',
+      { kind: 'serverError', status: 500 },
+      { outcome: 'failed: EndpointHttpError', reason: 'endpoint-http-error' },
+    ],
+    ['a request that hangs', { kind: 'hang', next: 1 }, { outcome: 'succeeded', faultedAnswers: undefined }],
+    [
+      'a truncated JSON body',
+      { kind: 'truncatedJson', next: 1 },
+      { outcome: 'succeeded', faultedAnswers: undefined },
+    ],
+    [
+      'an HTML login page with 200',
+      { kind: 'htmlLogin' },
+      { outcome: 'failed: AccessDeniedError', reason: 'proxy-auth', authFailureCauses: ['proxy-auth'] },
+    ],
   ])(
-    'with %s: the watermark marks only stored records and the next run completes the copy',
-    async (label, fault) => {
+    'with %s: the run ends as pinned, the watermark marks only stored records and the next run completes the copy',
+    async (label, fault, expected) => {
       const { h, outcome } = await runWithFaultFromPage3(label.replace(/\W+/g, '-'), fault);
 
-      expect(outcome).toMatch(/^(succeeded|failed: \w+)$/);
+      expect(outcome).toBe(expected.outcome);
+      const [ledger] = await ledgerItems(h);
+      if ('reason' in expected) {
+        // Pages 1 and 2 were committed before the fault, and the ledger names the cause.
+        expect(ledger).toMatchObject({ outcome: 'failed', pages: 2, error: { reason: expected.reason } });
+        expect(ledger?.authFailureCauses).toEqual(expected.authFailureCauses);
+        expect(ledger?.watermarkAfter).toEqual(await h.watermark());
+      } else {
+        expect(ledger).toMatchObject({ outcome: 'succeeded', caughtUp: true });
+        expect(ledger?.error).toBeUndefined();
+        if (expected.faultedAnswers) {
+          expect(h.sim.requests.count({ status: expected.faultedAnswers.status })).toBe(
+            expected.faultedAnswers.count,
+          );
+        }
+        expect(await h.storedKeys()).toEqual(h.sourceKeys()); // recovered in the same run
+      }
       expect((await h.gapReport()).missingKeys).toEqual([]);
 
       h.sim.faults.clear();
@@ -86,13 +122,4 @@ describe('sync run when the endpoint fails mid-run', () => {
   });
 });
 
-async function ledgerItems(h: SyncHarness) {
-  const { Items = [] } = await h.db.documentClient.send(
-    new QueryCommand({
-      TableName: h.db.tables.controlTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-      ExpressionAttributeValues: { ':pk': controlKeys.jobPartition(h.job), ':run': 'run#' },
-    }),
-  );
-  return Items;
-}
+const ledgerItems = (h: SyncHarness) => h.ledgerItems();

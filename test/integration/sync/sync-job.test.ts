@@ -89,7 +89,7 @@ describe('sync run', () => {
 
     expect(results.map((r) => r.outcome).sort()).toEqual(['skipped', 'succeeded']);
     expect(results.find((r) => r.outcome === 'skipped')?.reason).toMatch(
-      /^lock held by .+ \(fence 1\) until /,
+      /^lock held by .+ \(fence \d+\) until /,
     );
     expect(h.metrics.count('RunSkippedLockHeld')).toBe(1);
     expect(await storedKeys(h)).toEqual(sourceKeys(h));
@@ -163,7 +163,7 @@ describe('sync run', () => {
   });
 
   it('fails at once on a record DynamoDB cannot store, naming it; the watermark stops before it and nothing after it is lost', async () => {
-    const h = await harness('rejected-record');
+    const h = await harness('rejected-record', { env: { REJECTED_RECORDS: 'fail' } });
     const nowMs = h.sim.clock.nowMs();
     h.sim.stream.generate(450, { fromMs: nowMs - 600_000, toMs: nowMs - 300_001 });
     // Over DynamoDB's 400 KB item limit, in the middle of the window: page 3 or so of 100 rows.
@@ -267,7 +267,7 @@ describe('sync run', () => {
       runId: summary.runId,
       outcome: 'succeeded',
       recordsWritten: 150,
-      fence: 1,
+      fence: summary.fence,
       watermarkAfter: summary.watermarkAfter,
     });
     expect(Items[0]?.expireAt).toBeGreaterThan(Date.now() / 1000);
@@ -275,21 +275,7 @@ describe('sync run', () => {
 });
 
 async function recordWriters(h: SyncHarness): Promise<Map<string, string>> {
-  const writers = new Map<string, string>();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await h.db.documentClient.send(
-      new QueryCommand({
-        TableName: h.db.tables.recordsTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `job#${h.job}` },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) writers.set(String(item.sk), `${item.runId}@${item.fence}`);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return writers;
+  return new Map((await h.recordItems()).map((item) => [String(item.sk), `${item.runId}@${item.fence}`]));
 }
 
 /**

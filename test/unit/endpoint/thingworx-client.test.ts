@@ -174,7 +174,9 @@ describe('ThingWorx client retries', () => {
       ok(),
     ]);
     const { client } = harness(transport);
-    await expect(client.callService('T', 'S')).resolves.toBeDefined();
+    const table = await client.callService('T', 'S');
+    expect(table.rows).toEqual([{ id: 'a' }]); // the answer of the second attempt
+    expect(transport.requests).toHaveLength(2);
   });
 
   it('stops after the configured attempts and says how many were made', async () => {

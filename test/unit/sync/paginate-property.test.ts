@@ -3,13 +3,14 @@
 // window's entries, or with a failure that names the server's behaviour; the one undecidable case the
 // README documents (a cut answer of one timestamp that is all the history) is the only exception.
 import { describe, expect, it } from 'vitest';
-import { paginate, type RecordReader } from '../../../functions/sync/paginate.js';
+import { paginate } from '../../../functions/sync/paginate.js';
 import { SourceBehaviourError } from '../../../functions/sync/source-answers.js';
 import { SYNC_DEFAULTS } from '../../../functions/sync/sync-config.js';
 import { sourceRecordsOf } from '../../../infra/local/gap-check.js';
 import type { BackendOptions } from '../../../infra/local/thingworx-simulator/backend-profile.js';
 import { createPrng, type Prng } from '../../../infra/local/thingworx-simulator/prng.js';
 import { StreamStore } from '../../../infra/local/thingworx-simulator/stream.js';
+import { cappedStreamReader } from '../../support/capped-reader.js';
 
 const NOW_MS = 1_800_000_000_000;
 const [START_MS, END_MS] = [NOW_MS - 1_000, NOW_MS - 100];
@@ -47,11 +48,7 @@ async function runCase(seed: number): Promise<Outcome> {
   const { pageSize, backend, groups } = randomCase(prng);
   const stream = new StreamStore({ nowMs: () => NOW_MS }, createPrng(seed, 'stream'), { backend });
   for (const { atMs, size } of groups) stream.generate(size, { atMs });
-  let queries = 0;
-  const read: RecordReader = async (query) => {
-    if (++queries > MAX_QUERIES) throw new Error(`seed ${seed}: more than ${MAX_QUERIES} queries`);
-    return sourceRecordsOf(stream.query({ ...query, oldestFirst: true }), SYNC_DEFAULTS);
-  };
+  const { read } = cappedStreamReader(stream, MAX_QUERIES);
   const truth = sourceRecordsOf(stream.all(), SYNC_DEFAULTS)
     .filter((r) => r.sourceTimestampMs >= START_MS && r.sourceTimestampMs <= END_MS)
     .map((r) => r.key)
