@@ -5,7 +5,17 @@ import type { ScheduleConfig } from './schedule.js';
 export type { ScheduleConfig } from './schedule.js';
 
 /** Where a job's app key lives: an existing secret (name or ARN), or one the stack creates with a placeholder. */
-export type SecretConfig = string | { readonly create: true };
+export type SecretConfig = string | CreatedSecretConfig;
+
+/** A secret the stack creates with a placeholder value. */
+export interface CreatedSecretConfig {
+  readonly create: true;
+  /**
+   * Encrypt it with a customer managed KMS key the stack creates, whose key policy names the roles that
+   * read or write it (infra/aws/secret-access.ts). @default false (the AWS managed key aws/secretsmanager)
+   */
+  readonly customerManagedKey?: boolean | undefined;
+}
 
 export interface EndpointConfig {
   /** HTTPS base URL of the server, e.g. `https://thingworx.example.com`. */
@@ -18,6 +28,17 @@ export interface EndpointConfig {
   readonly keyHeader: string;
   /** Timeout of one request. @default 15000 */
   readonly requestTimeoutMs: number;
+  /** Forward proxy (CONNECT) to reach the server through; its credentials go in the job's secret. @default - direct */
+  readonly proxy?: ProxyConfig | undefined;
+  /** PEM file of extra CAs, trusted besides Node's roots; relative to where `cdk` runs. @default - none */
+  readonly caFile?: string | undefined;
+}
+
+export interface ProxyConfig {
+  /** `http://` or `https://` host and port of the proxy, no credentials. */
+  readonly url: string;
+  /** Hosts reached directly (NO_PROXY entries). @default [] */
+  readonly noProxy: readonly string[];
 }
 
 /** Tuning passed to the sync Lambda's environment (see functions/sync/sync-config.ts). */
@@ -40,6 +61,12 @@ export interface SyncTuningConfig {
   readonly leaseMarginMs: number;
   /** Run ledger items expire (TTL) after this many days. @default 90 */
   readonly ledgerRetentionDays: number;
+  /** A clock-skew measurement older than this no longer widens the window. @default 3600000 */
+  readonly skewMaxAgeMs: number;
+  /** The most the measured clock skew widens a window by. @default 900000 */
+  readonly skewAllowanceCapMs: number;
+  /** A record DynamoDB can never accept fails the run, or is quarantined. @default 'quarantine' */
+  readonly rejectedRecords: 'fail' | 'quarantine';
 }
 
 /** Automatic rotation of a job's app key by a Secrets Manager rotation function (functions/rotate-key). */
@@ -115,6 +142,11 @@ export interface SyncWardenConfig {
   readonly stackName: string;
   /** E-mail subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string | undefined;
+  /**
+   * IAM role ARN that may still read and write the secrets the stack creates, besides the functions'
+   * roles (the secrets' resource policies deny everyone else). @default - none
+   */
+  readonly breakGlassRoleArn?: string | undefined;
   /** Retention of every function's log group, a CloudWatch Logs retention value. @default 90 */
   readonly logRetentionDays: number;
   readonly jobs: readonly JobConfig[];

@@ -56,7 +56,7 @@ describe('configuration defaults', () => {
     ]);
   });
 
-  it('fills in the rotation defaults: any address, a test read of the endpoint thing, a 48-hour margin', () => {
+  it('fills in the rotation defaults: any address, a test read of the endpoint thing, a 7-day margin', () => {
     const [parsed] = parseConfig(
       { jobs: [job({ rotation: { everyDays: 7, keyUser: 'reader', adminSecret: 'admin' } })] },
       'test',
@@ -68,7 +68,8 @@ describe('configuration defaults', () => {
       allowlist: [],
       testThing: 'SensorStream',
       testService: 'QueryStreamEntriesWithData',
-      expiryMarginHours: 48,
+      // A rotation failing on a Friday evening leaves the key working over the weekend and the week after.
+      expiryMarginHours: 168,
     });
   });
 
@@ -172,9 +173,49 @@ describe('configuration errors fail synth with a message naming the field', () =
     });
     expect(problems).toEqual([
       'jobs[0] ("orders").endpoint.baseUrl: expected an https:// URL without credentials, such as "https://thingworx.example.com"',
-      'jobs[0] ("orders").secret: expected an existing secret\'s name or ARN (a string), or { "create": true } for a placeholder secret',
+      'jobs[0] ("orders").secret: expected an existing secret\'s name or complete ARN (a string), or { "create": true, "customerManagedKey"?: boolean } for a placeholder secret',
       'jobs[0] ("orders").schedule.timezone: expected an IANA time zone such as "UTC" or "Europe/Berlin"',
     ]);
+  });
+
+  it('refuses, with the field, a base URL carrying a query and a key header with a space, as the cold start does', () => {
+    const problems = problemsOf({
+      jobs: [
+        job({
+          endpoint: {
+            baseUrl: 'https://thingworx.example.com/Thingworx?appKey=4c7e2a90',
+            thing: 'S',
+            keyHeader: 'app key',
+          },
+        }),
+      ],
+    });
+    expect(problems).toEqual([
+      'jobs[0] ("orders").endpoint.baseUrl: expected scheme, host and path only: the key goes in its header, never in the URL, got a URL with a query string or fragment',
+      'jobs[0] ("orders").endpoint.keyHeader: expected an HTTP header name: letters, digits and !#$%&\'*+-.^_`|~ only, no spaces or ":", such as "appKey", got "app key"',
+    ]);
+    expect(problems.join('\n')).not.toContain('4c7e2a90'); // never echoes what may be a key
+  });
+
+  describe("a job's existing secret", () => {
+    it.each([
+      'prod/thingworx-key',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/thingworx-key-AbC123',
+      'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:a+b=c.d@e_f-Zz9Zz9',
+    ])('accepts a name or a complete ARN: %s', (secret) => {
+      expect(parseConfig({ jobs: [job({ secret })] }, 'test').jobs[0]?.secret).toBe(secret);
+    });
+
+    it.each([
+      ['a partial ARN', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/thingworx'],
+      ['an ARN of another service', 'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/key'],
+      ['a name with a space', 'prod key'],
+      ['an empty name', '  '],
+    ])('rejects %s, validated like rotation.adminSecret', (_, secret) => {
+      expect(problemsOf({ jobs: [job({ secret })] })).toEqual([
+        `jobs[0] ("orders").secret: ${JSON.stringify(secret.trim())}: expected the job's app key secret: the secret's name (letters, digits and /_+=.@-), or its complete ARN ending in "-" and the 6 random characters Secrets Manager appends (aws secretsmanager describe-secret --secret-id <name> --query ARN); a partial ARN cannot be told from a complete one, so give the name instead`,
+      ]);
+    });
   });
 
   it('rejects a skew target or pair that the monitor does not measure', () => {
@@ -229,7 +270,7 @@ describe('configuration errors fail synth with a message naming the field', () =
     it('requires the key user and the admin secret', () => {
       expect(problemsOf({ jobs: [job({ rotation: { everyDays: 30 } })] })).toEqual([
         'jobs[0] ("orders").rotation.keyUser: expected the ThingWorx user the new keys act as',
-        'jobs[0] ("orders").rotation.adminSecret: expected the admin key secret\'s name or ARN (a string)',
+        'jobs[0] ("orders").rotation.adminSecret: expected the admin key secret\'s name or complete ARN (a string)',
       ]);
     });
 
@@ -255,9 +296,20 @@ describe('configuration errors fail synth with a message naming the field', () =
           }),
         ),
       ).toEqual([
-        'jobs[0] ("orders").rotation.adminSecret: expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+        expect.stringMatching(
+          /^jobs\[0\] \("orders"\)\.rotation\.adminSecret: "arn:aws:ssm:[^"]+": expected the admin key secret: the secret's name .*or its complete ARN/,
+        ),
         'jobs[0] ("orders").rotation.adminSecretKmsKeyArn: expected a KMS key ARN',
         'jobs[0] ("orders").rotation.allowlist[0]: expected an address without "," or spaces, such as "203.0.113.7"',
+      ]);
+    });
+
+    it.each([
+      ['a partial ARN', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/admin'],
+      ['a name with a space', 'prod admin'],
+    ])('rejects %s as the admin secret, saying to give the name or the complete ARN', (_, adminSecret) => {
+      expect(problemsOf(rotating({ adminSecret }))).toEqual([
+        `jobs[0] ("orders").rotation.adminSecret: ${JSON.stringify(adminSecret)}: expected the admin key secret: the secret's name (letters, digits and /_+=.@-), or its complete ARN ending in "-" and the 6 random characters Secrets Manager appends (aws secretsmanager describe-secret --secret-id <name> --query ARN); a partial ARN cannot be told from a complete one, so give the name instead`,
       ]);
     });
 
