@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../functions/shared/errors.js';
 import { loadSyncConfig } from '../../../functions/sync/sync-config.js';
+import { MINIMAL_SYNC_ENV } from './minimal-sync-env.js';
 
-const minimal = {
-  SYNC_JOB_NAME: 'orders',
-  CONTROL_TABLE_NAME: 'control',
-  RECORDS_TABLE_NAME: 'records',
-  ENDPOINT_BASE_URL: 'https://tw.example.com',
-  ENDPOINT_THING: 'SensorStream',
-  APP_KEY_SECRET_ID: 'syncwarden/orders/app-key',
-};
+const minimal = MINIMAL_SYNC_ENV;
 
 describe('sync configuration', () => {
   it('fills the documented defaults around the required values', () => {
