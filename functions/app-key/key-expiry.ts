@@ -1,5 +1,6 @@
-// Pre-run expiry check: a key past `expiresAt` fails the run before any request is made (a request
-// would only produce a 401), and the days left are published so an alarm fires before that happens.
+// Key expiry: the days left are published before a run's first request, so an alarm fires before the
+// key expires; a key past `expiresAt` is refused before it is sent (a request would only produce a
+// 401) by the endpoint client (auth-retry.ts), which reports it as every other Access Denied cause.
 
 import type { Clock } from '../shared/clock.js';
 import { SyncWardenError } from '../shared/errors.js';
@@ -37,17 +38,12 @@ export function assertKeyNotExpired(key: AppKey, source: string, nowMs: number):
   }
 }
 
-/**
- * The check a run makes once before its first request: publishes `AppKeyDaysToExpiry` (when the secret
- * carries an expiry) and then fails fast if the key has expired.
- */
-export function checkKeyBeforeRun(
+/** Publishes `AppKeyDaysToExpiry` (negative once expired) when the key carries an expiry; returns the days. */
+export function publishDaysToExpiry(
   key: AppKey,
-  deps: { readonly source: string; readonly clock: Clock; readonly metrics: MetricsSink },
-): { daysToExpiry?: number } {
-  const nowMs = deps.clock.nowMs();
-  const days = daysToExpiry(key, nowMs);
+  deps: { readonly clock: Clock; readonly metrics: MetricsSink },
+): number | undefined {
+  const days = daysToExpiry(key, deps.clock.nowMs());
   if (days !== undefined) deps.metrics.addMetric('AppKeyDaysToExpiry', 'None', Math.round(days * 100) / 100);
-  assertKeyNotExpired(key, deps.source, nowMs);
-  return days === undefined ? {} : { daysToExpiry: days };
+  return days;
 }

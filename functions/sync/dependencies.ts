@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from '../app-key/cached-key-source.js';
 import { FileKeySource } from '../app-key/file-source.js';
-import { checkKeyBeforeRun } from '../app-key/key-expiry.js';
+import { publishDaysToExpiry } from '../app-key/key-expiry.js';
 import type { KeySource } from '../app-key/key-source.js';
 import { SecretsManagerKeySource } from '../app-key/secrets-manager-source.js';
 import { endpointTransport } from '../endpoint/proxy-config.js';
@@ -99,8 +99,9 @@ export function createSyncDependencies(
           })
         : undefined,
     openSource: async ({ fetchDeadlineMs, skew, onAccessDenied }) => {
-      // Fails fast on an expired key, before any request, and publishes the days it has left.
-      checkKeyBeforeRun(await keySource.get(), { source: keySource.describe(), clock, metrics });
+      // The days the key has left, before any request. An expired key is refused by the client before it
+      // is sent, and reported like every other denial: `Access denied: expired-key`, AuthFailure, evidence.
+      publishDaysToExpiry(await keySource.get(), { clock, metrics });
       const client = new ThingWorxClient(
         {
           baseUrl: config.endpoint.baseUrl.href,

@@ -2,6 +2,7 @@
 // a skewed endpoint clock, throttled and conflicting record writes, a ledger that cannot be written, a
 // watermark commit whose answer is lost, and a crash between storing a page and committing it. After
 // each, the next run must leave the table exactly as the source is: nothing lost, nothing counted twice.
+import { writeFileSync } from 'node:fs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { controlKeys } from '../../../functions/shared/tables.js';
@@ -203,6 +204,31 @@ describe('records writes DynamoDB cancels', () => {
 
     expect(next).toMatchObject({ outcome: 'succeeded', caughtUp: true });
     await expectExactCopy(h);
+  });
+});
+
+describe('a run with an expired key', () => {
+  it('fails through the Access Denied path: expired-key logged with its evidence, counted, in the ledger, nothing sent', async () => {
+    const h = await harness('expired-key');
+    generateHour(h);
+    const expiresAt = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    writeFileSync(
+      h.keyFile,
+      JSON.stringify({ appKey: 'expired-key-value-0d1c', keyName: 'sync-test', expiresAt }),
+    );
+
+    const error = await h.run().catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'AccessDeniedError', reason: 'expired-key' });
+    expect(h.sim.requests.count()).toBe(0);
+    const denial = h.logger.recorded.find((l) => l.message === 'Access denied: expired-key');
+    expect(denial?.attributes).toMatchObject({ authFailureCause: 'expired-key', recovered: false });
+    expect(JSON.stringify(denial?.attributes.evidence)).toContain(expiresAt);
+    expect(h.metrics.named('AuthFailure').map((m) => m.dimensions.Cause)).toEqual(['expired-key']);
+    expect(h.metrics.values('AppKeyDaysToExpiry')[0]).toBeLessThan(0);
+    const [entry] = await ledgerItems(h);
+    expect(entry).toMatchObject({ outcome: 'failed', authFailureCauses: ['expired-key'] });
+    expect(JSON.stringify(h.logger.recorded)).not.toContain('expired-key-value-0d1c');
   });
 });
 

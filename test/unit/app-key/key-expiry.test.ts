@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkKeyBeforeRun, daysToExpiry, ExpiredKeyError } from '../../../functions/app-key/key-expiry.js';
+import {
+  assertKeyNotExpired,
+  daysToExpiry,
+  ExpiredKeyError,
+  publishDaysToExpiry,
+} from '../../../functions/app-key/key-expiry.js';
 import { ManualClock } from '../../../functions/shared/clock.js';
 import { RecordingMetrics } from '../../support/observability.js';
 
@@ -7,35 +12,28 @@ const NOW_MS = Date.parse('2025-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const SOURCE = 'secretsmanager:prod/app-key';
 
-describe('key expiry before a run', () => {
+describe('key expiry', () => {
   it('publishes the days left as AppKeyDaysToExpiry', () => {
     const metrics = new RecordingMetrics();
     const key = { appKey: 'k', versionId: 'v1', expiresAt: new Date(NOW_MS + 2.5 * DAY_MS) };
-    checkKeyBeforeRun(key, { source: SOURCE, clock: new ManualClock(NOW_MS), metrics });
+    expect(publishDaysToExpiry(key, { clock: new ManualClock(NOW_MS), metrics })).toBe(2.5);
     expect(metrics.named('AppKeyDaysToExpiry')).toEqual([
       { name: 'AppKeyDaysToExpiry', unit: 'None', value: 2.5, dimensions: {} },
     ]);
   });
 
-  it('fails fast with reason expired-key once expiresAt has passed', () => {
-    const key = { appKey: 'k', versionId: 'v1', expiresAt: new Date(NOW_MS - 1) };
-    const run = () =>
-      checkKeyBeforeRun(key, {
-        source: SOURCE,
-        clock: new ManualClock(NOW_MS),
-        metrics: new RecordingMetrics(),
-      });
-    expect(run).toThrow(ExpiredKeyError);
-    expect(run).toThrow(expect.objectContaining({ reason: 'expired-key' }));
-  });
-
-  it('still publishes the (negative) days left when the key has expired, so the alarm sees it', () => {
+  it('publishes the (negative) days left when the key has expired, so the alarm sees it', () => {
     const metrics = new RecordingMetrics();
     const key = { appKey: 'k', versionId: 'v1', expiresAt: new Date(NOW_MS - DAY_MS) };
-    expect(() =>
-      checkKeyBeforeRun(key, { source: SOURCE, clock: new ManualClock(NOW_MS), metrics }),
-    ).toThrow();
+    publishDaysToExpiry(key, { clock: new ManualClock(NOW_MS), metrics });
     expect(metrics.named('AppKeyDaysToExpiry')[0]?.value).toBe(-1);
+  });
+
+  it('refuses with reason expired-key once expiresAt has passed', () => {
+    const key = { appKey: 'k', versionId: 'v1', expiresAt: new Date(NOW_MS - 1) };
+    const check = () => assertKeyNotExpired(key, SOURCE, NOW_MS);
+    expect(check).toThrow(ExpiredKeyError);
+    expect(check).toThrow(expect.objectContaining({ reason: 'expired-key' }));
   });
 
   it('names the source, version and expiry but not the key in the error', () => {
@@ -47,11 +45,7 @@ describe('key expiry before a run', () => {
     };
     let message = '';
     try {
-      checkKeyBeforeRun(key, {
-        source: SOURCE,
-        clock: new ManualClock(NOW_MS),
-        metrics: new RecordingMetrics(),
-      });
+      assertKeyNotExpired(key, SOURCE, NOW_MS);
     } catch (error) {
       message = (error as Error).message;
     }
@@ -63,13 +57,10 @@ describe('key expiry before a run', () => {
 
   it('publishes nothing and passes for a key without expiry', () => {
     const metrics = new RecordingMetrics();
-    expect(
-      checkKeyBeforeRun(
-        { appKey: 'k', versionId: 'v1' },
-        { source: SOURCE, clock: new ManualClock(NOW_MS), metrics },
-      ),
-    ).toEqual({});
+    const key = { appKey: 'k', versionId: 'v1' };
+    expect(publishDaysToExpiry(key, { clock: new ManualClock(NOW_MS), metrics })).toBeUndefined();
+    expect(() => assertKeyNotExpired(key, SOURCE, NOW_MS)).not.toThrow();
     expect(metrics.recorded).toEqual([]);
-    expect(daysToExpiry({ appKey: 'k', versionId: 'v1' }, NOW_MS)).toBeUndefined();
+    expect(daysToExpiry(key, NOW_MS)).toBeUndefined();
   });
 });
