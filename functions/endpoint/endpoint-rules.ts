@@ -1,7 +1,7 @@
 // What an endpoint's configuration must be, as problems to report rather than exceptions: the sync's
 // cold-start loader and the CDK schema both refuse the same base URLs and key headers, so a job that
 // would fail every run after taking its lock fails at synth, or at the latest at cold start.
-import { isLoopbackHost } from './http-request.js';
+import { carriesKeySafely } from './http-request.js';
 
 /** What was expected and what was found; `got` never quotes a URL's credentials or query. */
 export interface ConfigProblem {
@@ -17,7 +17,7 @@ export function baseUrlProblem(url: URL): ConfigProblem | undefined {
       got: 'a URL with a user name or password',
     };
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (!carriesKeySafely(url)) {
     return {
       expected:
         'https:// (plain http:// only for loopback: localhost, 127.0.0.0/8, ::1), because the app key travels in a request header',

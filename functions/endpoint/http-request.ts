@@ -45,14 +45,18 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Throws `InsecureEndpointError` unless the URL is HTTPS, or HTTP to a loopback host, without credentials. */
+/** HTTPS, or plain HTTP to a loopback host: the only schemes an app key header may travel over. */
+export function carriesKeySafely(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
 export function assertSecureUrl(url: URL): void {
   if (url.username !== '' || url.password !== '') {
     throw new InsecureEndpointError(
       `endpoint ${describeUrl(url)} has credentials in the URL; URLs end up in logs, so credentials go in headers only`,
     );
   }
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  if (carriesKeySafely(url)) return;
   throw new InsecureEndpointError(
     `endpoint ${describeUrl(url)} is not HTTPS; plain HTTP is only allowed for loopback hosts ` +
       '(localhost, 127.0.0.0/8, ::1) because the app key travels in a request header',

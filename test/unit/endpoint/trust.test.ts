@@ -40,11 +40,7 @@ describe('trusted certificate authorities', () => {
       expect(response.status).toBe(401); // the server answered: TLS was verified against the extra CA
 
       // Every context built for this server: the one that trusts its CA must trust the roots too.
-      const trusted = contexts.mock.calls
-        .map(([options]) => [options?.ca ?? []].flat())
-        .filter((ca) => ca.includes(sim.caCertificatePem as string));
-      expect(trusted).not.toHaveLength(0);
-      for (const ca of trusted) expect(ca).toEqual(expect.arrayContaining([...tls.rootCertificates]));
+      expectRootsBeside(sim.caCertificatePem as string, contexts);
     } finally {
       contexts.mockRestore();
     }
@@ -72,11 +68,7 @@ describe('trusted certificate authorities', () => {
       );
       expect(response.status).toBe(401);
 
-      const trusted = contexts.mock.calls
-        .map(([options]) => [options?.ca ?? []].flat())
-        .filter((ca) => ca.includes(sim.caCertificatePem as string));
-      expect(trusted).not.toHaveLength(0);
-      for (const ca of trusted) expect(ca).toEqual(expect.arrayContaining([...tls.rootCertificates]));
+      expectRootsBeside(sim.caCertificatePem as string, contexts);
     } finally {
       transport.close();
       contexts.mockRestore();
@@ -109,3 +101,15 @@ describe('trusted certificate authorities', () => {
     );
   });
 });
+
+/** Every secure context built to trust `extraCa` trusts Node's roots too (at least one was built). */
+function expectRootsBeside(
+  extraCa: string,
+  contexts: { mock: { calls: [tls.SecureContextOptions?][] } },
+): void {
+  const trusted = contexts.mock.calls
+    .map(([options]) => [options?.ca ?? []].flat())
+    .filter((ca) => ca.includes(extraCa));
+  expect(trusted).not.toHaveLength(0);
+  for (const ca of trusted) expect(ca).toEqual(expect.arrayContaining([...tls.rootCertificates]));
+}
