@@ -1,16 +1,20 @@
-// Writes synced records to the records table in conditional transactions of up to 100 items, several
-// in flight (a limit shared by every write call on the store, so pages stored at once share it). A
-// stored record is replaced only under an equal or higher fence, and only by a newer version: a newer
-// source timestamp, or the same timestamp with other content read later (an entry the source replaced
-// in place). So a stale run can never regress data and a re-read of the same content changes nothing.
-// A record DynamoDB can never accept goes to the `rejected` sink (quarantine.ts), or fails the write.
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+// Writes synced records to the records table, several requests in flight (a limit shared by every write
+// call on the store, so pages stored at once share it), at one write unit per new record of up to 1 KB:
+// - records the run expects stored already (the overlap window it re-reads) are read back first, 100 to
+//   a BatchGetItem (stored-versions.ts); the ones stored as they are cost that read and nothing more;
+// - new ones go in as INSERTs, 25 to a call (insert-statements.ts), which can never replace anything;
+// - an INSERT that finds its item (a page stored again after a crash) is settled by a read-back too;
+// - a newer version of a stored record is a conditional PutItem whose condition (record-item.ts) lets
+//   only an equal or higher fence and a newer version replace it.
+// So a stale run can never regress data and a re-read of the same content changes nothing. A record
+// DynamoDB can never accept goes to the `rejected` sink (quarantine.ts), or fails the write.
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyLimiter, sleep } from '../shared/concurrency.js';
 import { SyncWardenError } from '../shared/errors.js';
-import { PARTITION_KEY, recordKeys } from '../shared/tables.js';
+import { INSERT_BATCH_SIZE, insertItems } from './insert-statements.js';
 import { contentHash } from './record-content.js';
-import { ESCAPED_FIELD_NAMES, toStorableData } from './stored-data.js';
+import { mayReplace, recordItem, replacingPut } from './record-item.js';
+import { backoffMs, READ_BATCH_SIZE, readStoredVersions } from './stored-versions.js';
 
 /** A record as read from the source, identified by its key. */
 export interface SourceRecord {
@@ -39,17 +43,26 @@ export interface WriterIdentity {
 export interface RecordsStoreOptions {
   readonly documentClient: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Items per TransactWriteItems call (DynamoDB allows 100). @default 100 */
-  readonly transactionSize?: number;
-  /** Transactions in flight at once, across all write calls. @default 8 */
+  /** INSERT statements per BatchExecuteStatement call (DynamoDB allows 25). @default 25 */
+  readonly insertBatchSize?: number;
+  /** Requests in flight at once, across all write calls. @default 16 */
   readonly concurrency?: number;
-  /** Attempts for a transaction cancelled by conflicts or throttling. @default 8 */
+  /** Attempts for a write or read-back that DynamoDB throttles or finds in conflict. @default 8 */
   readonly maxAttempts?: number;
   /**
    * Where a record DynamoDB can never accept goes (REJECTED_RECORDS=quarantine); it then counts as
    * handled and the write goes on. Absent (REJECTED_RECORDS=fail): the write throws RecordRejectedError.
    */
   readonly rejected?: RejectedRecordSink;
+}
+
+/** What the caller knows of the table before the write. */
+export interface WriteExpectations {
+  /**
+   * Records up to this source timestamp are probably stored already (the run's watermark: it re-reads
+   * its overlap window every run). They are read back before any write; the rest are inserted at once.
+   */
+  readonly storedThroughMs?: number;
 }
 
 /** Keeps a record the records table can never accept, whole; throws when it cannot (the run fails then). */
@@ -65,7 +78,7 @@ export interface WriteResult {
   readonly alreadyStored: number;
   /** Records DynamoDB can never accept, handed to the quarantine instead (REJECTED_RECORDS=quarantine). */
   readonly quarantined: number;
-  /** TransactWriteItems calls made, retries included. */
+  /** DynamoDB calls made (read-backs, INSERT batches, conditional puts), retries included. */
   readonly requests: number;
 }
 
@@ -77,14 +90,8 @@ export class RecordRejectedError extends SyncWardenError {
 }
 
 /**
- * Cancellation reasons no retry can clear (a key over 1 KB, a partition over its size limit). Any
- * other reason (conflicts, throttling, ones DynamoDB may add) is retried up to maxAttempts.
- */
-const PERMANENT_CANCELLATIONS = new Set(['ValidationError', 'ItemCollectionSizeLimitExceeded']);
-
-/**
  * The request was refused as a whole, without saying which item: DynamoDB's ValidationException (an item
- * over 400 KB, a number out of range, more than 4 MB in one transaction), or the document client's own
+ * over 400 KB, a key over 1 KB in a read-back, a number out of range), or the document client's own
  * refusal to marshall an item (stored-data.ts prevents the ones known for JSON rows; these are the rest).
  */
 const isRefusedAsAWhole = (error: unknown): error is Error =>
@@ -95,6 +102,15 @@ const isRefusedAsAWhole = (error: unknown): error is Error =>
         error.message,
       )));
 
+/** A conditional put DynamoDB refused for now, not for good (after the SDK's own retries). */
+const RETRYABLE_PUT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'InternalServerError',
+]);
+
 const NOTHING_WRITTEN: WriteResult = { written: 0, alreadyStored: 0, quarantined: 0, requests: 0 };
 
 const addResults = (a: WriteResult, b: WriteResult): WriteResult => ({
@@ -104,121 +120,205 @@ const addResults = (a: WriteResult, b: WriteResult): WriteResult => ({
   requests: a.requests + b.requests,
 });
 
+const sum = (results: readonly WriteResult[]): WriteResult => results.reduce(addResults, NOTHING_WRITTEN);
+
+/** The records a read-back sorted out: the ones to insert, the ones to replace, and its own count. */
+interface ReadBack {
+  readonly result: WriteResult;
+  readonly absent: readonly SourceRecord[];
+  readonly newer: readonly SourceRecord[];
+}
+
+interface WriteContext {
+  readonly writer: WriterIdentity;
+  readonly version: RecordVersion;
+}
+
 export class RecordsStore {
-  private readonly transactionSize: number;
+  private readonly insertBatchSize: number;
   private readonly inFlight: ConcurrencyLimiter;
   private readonly maxAttempts: number;
 
   constructor(private readonly options: RecordsStoreOptions) {
-    this.transactionSize = Math.min(options.transactionSize ?? 100, 100);
-    this.inFlight = new ConcurrencyLimiter(options.concurrency ?? 8);
+    this.insertBatchSize = Math.min(options.insertBatchSize ?? INSERT_BATCH_SIZE, INSERT_BATCH_SIZE);
+    this.inFlight = new ConcurrencyLimiter(options.concurrency ?? 16);
     this.maxAttempts = options.maxAttempts ?? 8;
   }
 
   /**
    * Writes all records durably, or throws; on return every record is stored or superseded. After a
-   * failed transaction the call's transactions not yet started are dropped, and it throws only once
-   * none of its transactions is in flight.
+   * failed request the call's requests not yet started are dropped, and it throws only once none of its
+   * requests is in flight.
    */
   async write(
     records: readonly SourceRecord[],
     writer: WriterIdentity,
     version: RecordVersion,
+    expected: WriteExpectations = {},
   ): Promise<WriteResult> {
+    const context = { writer, version };
     let failure: { error: unknown } | undefined;
-    const results = await Promise.all(
-      chunk(newestPerKey(records), this.transactionSize).map((records) =>
-        this.inFlight.run(async () => {
-          if (failure) return NOTHING_WRITTEN; // dropped: the write has failed already
-          try {
-            return await this.writeChunk(records, writer, version);
-          } catch (error) {
-            failure ??= { error };
-            return NOTHING_WRITTEN;
-          }
-        }),
-      ),
-    );
+    const guarded = (task: () => Promise<WriteResult>) =>
+      this.inFlight.run(async () => {
+        if (failure) return NOTHING_WRITTEN; // dropped: the write has failed already
+        try {
+          return await task();
+        } catch (error) {
+          failure ??= { error };
+          return NOTHING_WRITTEN;
+        }
+      });
+    const insert = (records: readonly SourceRecord[]) =>
+      chunk(records, this.insertBatchSize).map((batch) => guarded(() => this.insertBatch(batch, context)));
+    const replace = (records: readonly SourceRecord[]) =>
+      records.map((record) => guarded(() => this.replace(record, context)));
+
+    const { storedThroughMs } = expected;
+    const newest = newestPerKey(records);
+    const probablyStored = (record: SourceRecord) =>
+      storedThroughMs !== undefined && record.sourceTimestampMs <= storedThroughMs;
+    const readBacks = chunk(newest.filter(probablyStored), READ_BATCH_SIZE).map(async (batch) => {
+      // The follow-up writes take slots of their own once the read-back has given its slot back.
+      let sorted: ReadBack | undefined;
+      const read = await guarded(async () => {
+        sorted = await this.readBack(batch, context);
+        return sorted.result;
+      });
+      if (!sorted) return read;
+      return addResults(read, sum(await Promise.all([...insert(sorted.absent), ...replace(sorted.newer)])));
+    });
+    const results = await Promise.all([...readBacks, ...insert(newest.filter((r) => !probablyStored(r)))]);
     if (failure) throw failure.error;
-    return results.reduce(addResults, NOTHING_WRITTEN);
+    return sum(results);
   }
 
-  private async writeChunk(
+  /** Sorts records by their stored versions: absent (insert), older (replace), or stored already. */
+  private async readBack(
     records: readonly SourceRecord[],
-    writer: WriterIdentity,
-    version: RecordVersion,
-  ): Promise<WriteResult> {
-    let pending = records;
-    let alreadyStored = 0;
-    let quarantined = 0;
-    let requests = 0;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      requests++;
-      try {
-        await this.options.documentClient.send(
-          new TransactWriteCommand({
-            TransactItems: pending.map((record) => ({
-              Put: this.conditionalPut(record, writer, version),
-            })),
-          }),
-        );
-        return { written: pending.length, alreadyStored, quarantined, requests };
-      } catch (error) {
-        if (isRefusedAsAWhole(error)) {
-          // It does not say which item: halve until the one it refuses stands alone (a transaction
-          // over 4 MB simply goes through in halves).
-          const split = await this.writeInHalves(pending, writer, version, error);
-          return addResults(split, { written: 0, alreadyStored, quarantined, requests });
-        }
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        const rejectedAt = new Set(
-          reasons.flatMap((reason, index) => (PERMANENT_CANCELLATIONS.has(reason.Code ?? '') ? [index] : [])),
-        );
-        for (const index of rejectedAt) {
-          const { Code, Message } = reasons[index] ?? {};
-          const why = `${Code}${Message ? ` (${Message})` : ''}`;
-          const held = await this.reject(pending[index] as SourceRecord, why, error, { writer, version });
-          if (held) quarantined++;
-          else alreadyStored++;
-        }
-        const superseded = new Set(
-          reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
-        );
-        if (rejectedAt.size > 0 || superseded.size > 0) {
-          // Quarantined, or already stored (or newer); the rest were only cancelled with them.
-          alreadyStored += superseded.size;
-          pending = pending.filter((_, index) => !superseded.has(index) && !rejectedAt.has(index));
-          continue;
-        }
-        if (attempt >= this.maxAttempts) {
-          const codes = [...new Set(reasons.map((r) => r.Code).filter((c) => c && c !== 'None'))].join(', ');
-          throw new Error(
-            `Writing ${pending.length} records to ${this.options.tableName} was cancelled ${attempt} times (${codes || 'no reason given'})`,
-            { cause: error },
-          );
-        }
-        // Conflicts and throttling clear up: back off with full jitter, then try the same items again.
-        await sleep(Math.random() * Math.min(1_000, 25 * 2 ** attempt));
-      }
+    { writer, version }: WriteContext,
+  ): Promise<ReadBack> {
+    const { documentClient, tableName } = this.options;
+    const keys = records.map((record) => record.key);
+    let read: Awaited<ReturnType<typeof readStoredVersions>>;
+    try {
+      read = await readStoredVersions(documentClient, tableName, writer.job, keys, this.maxAttempts);
+    } catch (error) {
+      // A key DynamoDB refuses (over 1 KB) refuses the whole read: the INSERTs find which one it is.
+      if (!isRefusedAsAWhole(error)) throw error;
+      return { result: { ...NOTHING_WRITTEN, requests: 1 }, absent: records, newer: [] };
     }
-    return { written: 0, alreadyStored, quarantined, requests };
+    const absent: SourceRecord[] = [];
+    const newer: SourceRecord[] = [];
+    let alreadyStored = 0;
+    for (const record of records) {
+      const stored = read.versions.get(record.key);
+      if (!stored) absent.push(record);
+      else if (mayReplace(stored, incomingVersion(record, writer, version))) newer.push(record);
+      else alreadyStored++;
+    }
+    return { result: { ...NOTHING_WRITTEN, alreadyStored, requests: read.requests }, absent, newer };
   }
 
-  private async writeInHalves(
+  private async insertBatch(records: readonly SourceRecord[], context: WriteContext): Promise<WriteResult> {
+    const { documentClient, tableName } = this.options;
+    let pending = records;
+    let result = NOTHING_WRITTEN;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let outcomes: Awaited<ReturnType<typeof insertItems>>;
+      try {
+        outcomes = await insertItems(
+          documentClient,
+          tableName,
+          pending.map((record) => recordItem(record, context.writer, context.version)),
+        );
+      } catch (error) {
+        if (!isRefusedAsAWhole(error)) throw error;
+        // It does not say which item: halve until the one it refuses stands alone.
+        return addResults(result, await this.insertInHalves(pending, context, error));
+      }
+      result = addResults(result, { ...NOTHING_WRITTEN, requests: 1 });
+      const retry: SourceRecord[] = [];
+      const existing: SourceRecord[] = [];
+      const codes = new Set<string>();
+      for (const [index, outcome] of outcomes.entries()) {
+        const record = pending[index] as SourceRecord;
+        if (outcome.kind === 'inserted') result = addResults(result, { ...NOTHING_WRITTEN, written: 1 });
+        else if (outcome.kind === 'exists') existing.push(record);
+        else if (outcome.kind === 'rejected')
+          result = addResults(result, await this.reject(record, outcome.why, context));
+        else {
+          retry.push(record);
+          codes.add(outcome.code);
+        }
+      }
+      if (existing.length > 0) result = addResults(result, await this.settleExisting(existing, context));
+      pending = retry;
+      if (pending.length === 0) break;
+      if (attempt >= this.maxAttempts) {
+        throw new Error(
+          `Writing ${pending.length} records to ${tableName} was refused ${attempt} times (${[...codes].join(', ')})`,
+        );
+      }
+      // Conflicts and throttling clear up: back off with full jitter, then try the same items again.
+      await sleep(backoffMs(attempt));
+    }
+    return result;
+  }
+
+  private async insertInHalves(
     records: readonly SourceRecord[],
-    writer: WriterIdentity,
-    version: RecordVersion,
+    context: WriteContext,
     error: Error,
   ): Promise<WriteResult> {
     const [only] = records;
-    if (records.length === 1 && only) {
-      const held = await this.reject(only, error.message, error, { writer, version });
-      return { ...NOTHING_WRITTEN, ...(held ? { quarantined: 1 } : { alreadyStored: 1 }) };
-    }
+    if (records.length === 1 && only)
+      return addResults(await this.reject(only, error.message, context, error), {
+        ...NOTHING_WRITTEN,
+        requests: 1,
+      });
     const half = Math.ceil(records.length / 2);
-    const first = await this.writeChunk(records.slice(0, half), writer, version);
-    return addResults(first, await this.writeChunk(records.slice(half), writer, version));
+    const first = await this.insertBatch(records.slice(0, half), context);
+    return addResults(addResults(first, await this.insertBatch(records.slice(half), context)), {
+      ...NOTHING_WRITTEN,
+      requests: 1,
+    });
+  }
+
+  /**
+   * Records an INSERT found stored already (a page stored again after a crash before its commit, most
+   * often as it was): read back, and put only where the stored version is older, or was not seen yet.
+   */
+  private async settleExisting(
+    records: readonly SourceRecord[],
+    context: WriteContext,
+  ): Promise<WriteResult> {
+    const sorted = await this.readBack(records, context);
+    let result = sorted.result;
+    for (const record of [...sorted.absent, ...sorted.newer]) {
+      result = addResults(result, await this.replace(record, context));
+    }
+    return result;
+  }
+
+  /** A conditional PutItem: stores the record if the table holds no version `mayReplace` refuses. */
+  private async replace(record: SourceRecord, context: WriteContext): Promise<WriteResult> {
+    const { documentClient, tableName } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      const requests = { ...NOTHING_WRITTEN, requests: attempt };
+      try {
+        await documentClient.send(
+          new PutCommand(replacingPut(tableName, recordItem(record, context.writer, context.version))),
+        );
+        return { ...requests, written: 1 };
+      } catch (error) {
+        const name = error instanceof Error ? error.name : '';
+        if (name === 'ConditionalCheckFailedException') return { ...requests, alreadyStored: 1 };
+        if (isRefusedAsAWhole(error))
+          return addResults(requests, await this.reject(record, error.message, context, error));
+        if (!RETRYABLE_PUT_ERRORS.has(name) || attempt >= this.maxAttempts) throw error;
+        await sleep(backoffMs(attempt));
+      }
+    }
   }
 
   /**
@@ -228,54 +328,31 @@ export class RecordsStore {
   private async reject(
     record: SourceRecord,
     why: string,
-    cause: unknown,
-    context: { writer: WriterIdentity; version: RecordVersion },
-  ): Promise<boolean> {
-    if (this.options.rejected)
-      return this.options.rejected.hold(record, why, context.writer, context.version);
-    throw new RecordRejectedError(
-      `DynamoDB rejected record "${record.key}" for ${this.options.tableName}: ${why}; the run stops before it`,
-      { cause },
-    );
-  }
-
-  private conditionalPut(record: SourceRecord, writer: WriterIdentity, version: RecordVersion) {
-    const hash = contentHash(record.data);
-    const { data, fieldNamesEscaped } = toStorableData(record.data);
-    return {
-      TableName: this.options.tableName,
-      Item: {
-        ...recordKeys.record(writer.job, record.key),
-        sourceTimestamp: record.sourceTimestampMs,
-        contentHash: hash,
-        data,
-        ...(fieldNamesEscaped ? { [ESCAPED_FIELD_NAMES.attribute]: ESCAPED_FIELD_NAMES.value } : {}),
-        runId: writer.runId,
-        fence: writer.fence,
-        readAt: version.readAtMs,
-        syncedAt: version.syncedAtMs,
-      },
-      ConditionExpression:
-        'attribute_not_exists(#pk) OR (#fence <= :fence AND (#ts < :ts OR ' +
-        '(#ts = :ts AND #hash <> :hash AND #readAt < :readAt)))',
-      ExpressionAttributeNames: {
-        '#pk': PARTITION_KEY,
-        '#ts': 'sourceTimestamp',
-        '#fence': 'fence',
-        '#hash': 'contentHash',
-        '#readAt': 'readAt',
-      },
-      ExpressionAttributeValues: {
-        ':ts': record.sourceTimestampMs,
-        ':fence': writer.fence,
-        ':hash': hash,
-        ':readAt': version.readAtMs,
-      },
-    };
+    { writer, version }: WriteContext,
+    cause?: unknown,
+  ): Promise<WriteResult> {
+    if (!this.options.rejected) {
+      throw new RecordRejectedError(
+        `DynamoDB rejected record "${record.key}" for ${this.options.tableName}: ${why}; the run stops before it`,
+        { cause },
+      );
+    }
+    const held = await this.options.rejected.hold(record, why, writer, version);
+    return { ...NOTHING_WRITTEN, ...(held ? { quarantined: 1 } : { alreadyStored: 1 }) };
   }
 }
 
-/** A transaction may not touch one item twice: keep the newest version of each key. */
+/** The version a record would be stored as, in the terms `mayReplace` compares. */
+function incomingVersion(record: SourceRecord, writer: WriterIdentity, version: RecordVersion) {
+  return {
+    sourceTimestamp: record.sourceTimestampMs,
+    contentHash: contentHash(record.data),
+    fence: writer.fence,
+    readAt: version.readAtMs,
+  };
+}
+
+/** One write may not touch an item twice: keep the newest version of each key. */
 function newestPerKey(records: readonly SourceRecord[]): SourceRecord[] {
   const byKey = new Map<string, SourceRecord>();
   for (const record of records) {

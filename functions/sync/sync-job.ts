@@ -232,6 +232,8 @@ async function syncUnderLease(
             page.records.map((record) => keyForStorage(record, legacyKeysUpToMs)),
             writer,
             { readAtMs: page.readAtMs, syncedAtMs: clock.nowMs() },
+            // The overlap window was stored by earlier runs: read it back rather than write it again.
+            before ? { storedThroughMs: before.timestampMs } : {},
           ),
         // Counted at commit, in page order, so a failed run's ledger counts exactly what its watermark covers.
         commit: async (page, written) => {

@@ -178,8 +178,10 @@ export class SyncJob extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteOwnRecords',
-        // TransactWriteItems of conditional Puts needs PutItem on each item.
-        actions: ['dynamodb:PutItem'],
+        // records-store.ts: INSERTs of new records (BatchExecuteStatement needs PartiQLInsert), read-backs
+        // of the overlap window (BatchGetItem), conditional PutItem of newer versions. LeadingKeys keeps
+        // each to the job's own partition.
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:PartiQLInsert', 'dynamodb:PutItem'],
         resources: [tables.records.tableArn],
         conditions: leadingKeys(recordKeys.jobPartition(job.name)),
       }),

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { createSyncDependencies } from '../../functions/sync/dependencies.js';
 import { loadSyncConfig } from '../../functions/sync/sync-config.js';
 import { runSync } from '../../functions/sync/sync-job.js';
+import { type CapacityTotals, trackCapacity } from './capacity-units.js';
 import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
 
 export interface SyncChildInput {
@@ -29,28 +30,40 @@ export interface SyncChildOutput {
   readonly endpointRequests: number;
   readonly runs: number;
   readonly peakRssMb: number;
+  /** What AWS would bill the records table for the catch-up runs (capacity-units.ts). */
+  readonly units: CapacityTotals;
+  /** One more run after catching up, with a one-hour overlap: the records it re-read and their units. */
+  readonly reread: { readonly records: number; readonly units: CapacityTotals };
 }
+
+/** The re-read run's overlap: about 2,000 of the bench's 50,000 records, spread over a day. */
+const REREAD_OVERLAP_MS = 3_600_000;
 
 const input = JSON.parse(process.env.BENCH_SYNC_INPUT ?? '{}') as SyncChildInput;
 const keyFile = join(mkdtempSync(join(tmpdir(), 'syncwarden-bench-')), 'key.json');
 writeFileSync(keyFile, JSON.stringify({ appKey: input.keyId }), { mode: 0o600 });
 const dynamoDb = instrumentedDynamoDb(input.dynamoDbEndpoint, input.addedLatencyMs);
+const capacity = trackCapacity(dynamoDb.client, input.recordsTable);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const noMetrics = { addMetric() {}, singleMetric: () => ({ addMetric() {}, addDimension() {} }) };
-const config = loadSyncConfig({
-  SYNC_JOB_NAME: input.job,
-  CONTROL_TABLE_NAME: input.controlTable,
-  RECORDS_TABLE_NAME: input.recordsTable,
-  ENDPOINT_BASE_URL: input.baseUrl,
-  ENDPOINT_THING: input.thing,
-  APP_KEY_FILE: keyFile,
-  PAGE_SIZE: String(input.pageSize),
-});
-const built = createSyncDependencies(config, {
-  documentClient: dynamoDb.documentClient,
-  logger: silent,
-  metrics: noMetrics,
-});
+const configFor = (overlapMs?: number) =>
+  loadSyncConfig({
+    SYNC_JOB_NAME: input.job,
+    CONTROL_TABLE_NAME: input.controlTable,
+    RECORDS_TABLE_NAME: input.recordsTable,
+    ENDPOINT_BASE_URL: input.baseUrl,
+    ENDPOINT_THING: input.thing,
+    APP_KEY_FILE: keyFile,
+    PAGE_SIZE: String(input.pageSize),
+    ...(overlapMs === undefined ? {} : { OVERLAP_MS: String(overlapMs) }),
+  });
+const dependenciesFor = (overlapMs?: number) =>
+  createSyncDependencies(configFor(overlapMs), {
+    documentClient: dynamoDb.documentClient,
+    logger: silent,
+    metrics: noMetrics,
+  });
+const built = dependenciesFor();
 let endpointRequests = 0;
 const deps = {
   ...built,
@@ -75,13 +88,26 @@ for (let caughtUp = false; !caughtUp; runs++) {
   records += summary.recordsWritten ?? 0;
   caughtUp = summary.caughtUp !== false;
 }
+const ms = performance.now() - started;
+const units = capacity.totals();
+const reread = await runSync(dependenciesFor(REREAD_OVERLAP_MS), {
+  runId: 'bench-reread',
+  requestId: 'bench-reread',
+  remainingTimeMs: () => 900_000,
+});
+const after = capacity.totals();
 const output: SyncChildOutput = {
   records,
-  ms: performance.now() - started,
+  ms,
   requests: dynamoDb.requests(),
   endpointRequests,
   runs,
   peakRssMb: process.resourceUsage().maxRSS / 1024,
+  units,
+  reread: {
+    records: reread.recordsAlreadyStored ?? 0,
+    units: { writeUnits: after.writeUnits - units.writeUnits, readUnits: after.readUnits - units.readUnits },
+  },
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);
 dynamoDb.client.destroy();

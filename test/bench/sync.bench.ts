@@ -4,23 +4,33 @@
 // (d) is the conditional-write ceiling: syncwarden's own RecordsStore writing the same records in hand
 // (no fetch, no watermark), i.e. the fastest DynamoDB Local accepts the conditional writes the
 // no-regression guarantee needs; (a)/(d) is syncwarden's overhead, (d)/(c) the engine's price of conditions.
-// Each is measured as DynamoDB Local is, and with 5 ms added to every DynamoDB round trip. syncwarden
-// runs in a fresh child process per measurement, the simulator in another, so peak RSS is the sync's own.
+// (t) is the store's previous design (conditional puts in TransactWriteItems of 100), for the price of the
+// new one in throughput. Each is measured as DynamoDB Local is, and with 5 ms added to every DynamoDB
+// round trip. syncwarden runs in a fresh child process per measurement, the simulator in another, so peak
+// RSS is the sync's own. Capacity units are what AWS would bill (capacity-units.ts): DynamoDB Local
+// reports some of them, not as AWS bills them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KeySource } from '../../functions/app-key/key-source.js';
 import { ThingWorxClient } from '../../functions/endpoint/thingworx-client.js';
-import { mapWithConcurrency } from '../../functions/shared/concurrency.js';
-import { recordKeys, type TableNames } from '../../functions/shared/tables.js';
-import { RecordsStore } from '../../functions/sync/records-store.js';
-import { toSourceRecord } from '../../functions/sync/source-rows.js';
-import { SYNC_DEFAULTS } from '../../functions/sync/sync-config.js';
-import { createTables, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { crossCheckPutUnits, printUnits } from './capacity-report.js';
 import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
 import { pagerProfileFigures, printPagerFigures } from './pager-profiles.js';
+import {
+  conditionalCeiling,
+  type Figure,
+  figure,
+  newTables,
+  setting,
+  toItem,
+  transactionsBefore,
+  type UnitFigure,
+  writeFloor,
+} from './sync-baselines.js';
 import type { SyncChildInput, SyncChildOutput } from './sync-child.js';
 
 const RECORDS = 50_000;
@@ -28,8 +38,6 @@ const LARGE_RECORDS = 200_000;
 const NAIVE_SAMPLE = 5_000;
 const PAGE_SIZE = 1_000;
 const ADDED_LATENCY_MS = 5;
-/** RecordsStore's default transactions in flight; the floor writes at the same concurrency. */
-const SYNC_CONCURRENCY = 8;
 const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 interface Source {
@@ -38,16 +46,6 @@ interface Source {
   readonly keyId: string;
   readonly entries: number;
   readonly process: ChildProcess;
-}
-
-interface Figure {
-  readonly method: string;
-  readonly setting: string;
-  readonly records: number;
-  readonly recordsPerSecond: number;
-  readonly requestsPer1000: number;
-  readonly endpointRequestsPer1000?: number;
-  readonly peakRssMb?: number;
 }
 
 async function startSource(entries: number): Promise<Source> {
@@ -66,17 +64,11 @@ async function stopSource(source: Source): Promise<void> {
   await once(source.process, 'exit');
 }
 
-let tableCount = 0;
-async function newTables(endpoint: string): Promise<TableNames> {
-  const tables = {
-    controlTable: `bench-${++tableCount}-control`,
-    recordsTable: `bench-${tableCount}-records`,
-  };
-  await createTables(instrumentedDynamoDb(endpoint).client, tables);
-  return tables;
-}
-
-async function syncwarden(source: Source, endpoint: string, addedLatencyMs: number): Promise<Figure> {
+async function syncwarden(
+  source: Source,
+  endpoint: string,
+  addedLatencyMs: number,
+): Promise<Figure & { units: UnitFigure }> {
   const tables = await newTables(endpoint);
   const input: SyncChildInput = {
     baseUrl: source.baseUrl,
@@ -107,6 +99,17 @@ async function syncwarden(source: Source, endpoint: string, addedLatencyMs: numb
     requestsPer1000: (out.requests / out.records) * 1000,
     endpointRequestsPer1000: (out.endpointRequests / out.records) * 1000,
     peakRssMb: out.peakRssMb,
+    units: {
+      method: '(a) syncwarden',
+      perNewRecord: {
+        writeUnits: out.units.writeUnits / out.records,
+        readUnits: out.units.readUnits / out.records,
+      },
+      perRereadRecord: {
+        writeUnits: out.reread.units.writeUnits / out.reread.records,
+        readUnits: out.reread.units.readUnits / out.reread.records,
+      },
+    },
   };
 }
 
@@ -125,20 +128,6 @@ function sourceClient(source: Source): ThingWorxClient {
   });
 }
 
-/** Keyed as the sync keys them (SYNC_DEFAULTS: timestamp and source). */
-const recordOf = (row: Record<string, unknown>, index: number) => toSourceRecord(row, index, SYNC_DEFAULTS);
-
-function toItem(row: Record<string, unknown>, index: number) {
-  return {
-    ...recordKeys.record('bench', recordOf(row, index).key),
-    sourceTimestamp: row.timestamp,
-    data: row,
-    runId: 'baseline',
-    fence: 1,
-    syncedAt: Date.now(),
-  };
-}
-
 /** (b): one request for the whole window, then one PutItem per record, one after another. */
 async function naive(source: Source, endpoint: string, addedLatencyMs: number): Promise<Figure> {
   const tables = await newTables(endpoint);
@@ -155,71 +144,6 @@ async function naive(source: Source, endpoint: string, addedLatencyMs: number): 
   }
   return figure('(b) naive: fetch all, PutItem each', addedLatencyMs, rows.length, started, db.requests());
 }
-
-/** (c): the records already in hand, written with BatchWriteItem (25 a request) at syncwarden's concurrency. */
-async function writeFloor(
-  rows: readonly Record<string, unknown>[],
-  endpoint: string,
-  addedLatencyMs: number,
-) {
-  const tables = await newTables(endpoint);
-  const db = instrumentedDynamoDb(endpoint, addedLatencyMs);
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < rows.length; i += 25) {
-    batches.push(rows.slice(i, i + 25).map((row, j) => toItem(row, i + j)));
-  }
-  const started = performance.now();
-  await mapWithConcurrency(batches, SYNC_CONCURRENCY, async (batch) => {
-    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-    while (pending.length > 0) {
-      const result = await db.documentClient.send(
-        new BatchWriteCommand({ RequestItems: { [tables.recordsTable]: pending } }),
-      );
-      pending = (result.UnprocessedItems?.[tables.recordsTable] ?? []) as typeof pending;
-    }
-  });
-  return figure('(c) write floor: BatchWriteItem', addedLatencyMs, rows.length, started, db.requests());
-}
-
-/** (d): the records in hand, written by syncwarden's RecordsStore (conditional transactions), no fetch. */
-async function conditionalCeiling(
-  rows: readonly Record<string, unknown>[],
-  endpoint: string,
-  addedLatencyMs: number,
-) {
-  const tables = await newTables(endpoint);
-  const db = instrumentedDynamoDb(endpoint, addedLatencyMs);
-  const store = new RecordsStore({ documentClient: db.documentClient, tableName: tables.recordsTable });
-  const records = rows.map(recordOf);
-  const started = performance.now();
-  const now = Date.now();
-  const { written } = await store.write(
-    records,
-    { job: 'bench', runId: 'ceiling', fence: 1 },
-    { readAtMs: now, syncedAtMs: now },
-  );
-  if (written !== rows.length) throw new Error(`the ceiling wrote ${written} of ${rows.length} records`);
-  return figure('(d) ceiling: RecordsStore alone', addedLatencyMs, rows.length, started, db.requests());
-}
-
-function figure(
-  method: string,
-  addedLatencyMs: number,
-  records: number,
-  started: number,
-  requests: number,
-): Figure {
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    method,
-    setting: setting(addedLatencyMs),
-    records,
-    recordsPerSecond: records / seconds,
-    requestsPer1000: (requests / records) * 1000,
-  };
-}
-
-const setting = (addedLatencyMs: number) => (addedLatencyMs ? `+${addedLatencyMs} ms/request` : 'as is');
 
 async function allRows(source: Source): Promise<Record<string, unknown>[]> {
   const { rows } = await sourceClient(source).callService(source.thing, 'QueryStreamEntriesWithData', {
@@ -266,15 +190,21 @@ async function main(): Promise<void> {
     const rows = await allRows(source);
     const meanRowBytes = rows.reduce((sum, row) => sum + JSON.stringify(row).length, 0) / rows.length;
     console.log(`source rows: ${meanRowBytes.toFixed(0)} bytes of JSON on average`);
-    // Warm DynamoDB Local's JIT (both write paths) so the first method measured does not pay for it.
-    await writeFloor(rows.slice(0, 10_000), dynamoDb.endpoint, 0);
-    await conditionalCeiling(rows.slice(0, 10_000), dynamoDb.endpoint, 0);
+    // Warm DynamoDB Local's JIT (every write path) so the first method measured does not pay for it.
+    for (const warm of [writeFloor, conditionalCeiling, transactionsBefore]) {
+      await warm(rows.slice(0, 5_000), dynamoDb.endpoint, 0);
+    }
     const figures: Figure[] = [];
+    const units: UnitFigure[] = [];
     for (const latency of [0, ADDED_LATENCY_MS]) {
-      figures.push(await syncwarden(source, dynamoDb.endpoint, latency));
-      figures.push(await naive(source, dynamoDb.endpoint, latency));
-      figures.push(await writeFloor(rows, dynamoDb.endpoint, latency));
-      figures.push(await conditionalCeiling(rows, dynamoDb.endpoint, latency));
+      const synced = await syncwarden(source, dynamoDb.endpoint, latency);
+      figures.push(synced, await naive(source, dynamoDb.endpoint, latency));
+      const inHand = [];
+      for (const writer of [writeFloor, conditionalCeiling, transactionsBefore]) {
+        inHand.push(await writer(rows, dynamoDb.endpoint, latency));
+      }
+      figures.push(...inHand.map((measured) => measured.figure));
+      if (latency === 0) units.push(synced.units, ...inHand.map((measured) => measured.units));
     }
     await stopSource(source);
     const large = await startSource(LARGE_RECORDS);
@@ -304,9 +234,12 @@ async function main(): Promise<void> {
       const r = a.recordsPerSecond / floor;
       console.log(ratio(`(a)/(c) records/s, ${setting(latency)}`, r, '>= 0.3', r >= 0.3));
       console.log(info(`  (d)/(c): conditional writes vs BatchWriteItem, same engine`, ceiling / floor));
+      const overhead = a.recordsPerSecond / ceiling;
       console.log(
-        info(`  (a)/(d): syncwarden vs its conditional-write ceiling`, a.recordsPerSecond / ceiling),
+        ratio(`  (a)/(d): syncwarden vs its conditional-write ceiling`, overhead, '>= 0.8', overhead >= 0.8),
       );
+      const before = find('(t)', latency).recordsPerSecond;
+      console.log(info(`  (d)/(t): this write path vs TransactWriteItems, same engine`, ceiling / before));
     }
     const maxRequests = Math.max(a0.requestsPer1000, a5.requestsPer1000, aLarge.requestsPer1000);
     console.log(
@@ -326,6 +259,8 @@ async function main(): Promise<void> {
     const memory = (aLarge.peakRssMb ?? 0) / (a0.peakRssMb ?? 1);
     console.log(ratio(`(a) peak RSS ${LARGE_RECORDS} / ${RECORDS} records`, memory, '<= 1.2', memory <= 1.2));
     printPagerFigures(pagers);
+    printUnits(units);
+    await crossCheckPutUnits(dynamoDb.endpoint, rows);
   } finally {
     await dynamoDb.stop();
   }

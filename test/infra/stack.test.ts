@@ -235,7 +235,7 @@ describe('least privilege IAM', () => {
       },
       {
         Sid: 'WriteOwnRecords',
-        Action: 'dynamodb:PutItem',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:PartiQLInsert', 'dynamodb:PutItem'],
         Effect: 'Allow',
         Resource: recordsTable,
         Condition: ownJob,

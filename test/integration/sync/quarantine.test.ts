@@ -40,7 +40,7 @@ describe('rows DynamoDB cannot take as they are', () => {
     const store = new RecordsStore({
       documentClient: db.documentClient,
       tableName: db.tables.recordsTable,
-      transactionSize: 10,
+      insertBatchSize: 10,
       rejected: new Quarantine({
         documentClient: db.documentClient,
         tableName: db.tables.controlTable,
@@ -100,7 +100,7 @@ describe('rows DynamoDB cannot take as they are', () => {
     expect(error).toBeInstanceOf(RecordRejectedError);
   });
 
-  it('quarantines a record whose key is over 1 KB, whole, and writes the rest of its transaction', async () => {
+  it('quarantines a record whose key is over 1 KB, whole, and writes the rest of its batch', async () => {
     const { store, logger } = quarantining();
     const longKey = `k-${'x'.repeat(1_100)}`;
     const records = [

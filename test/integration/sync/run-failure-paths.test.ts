@@ -11,12 +11,13 @@ import type { SyncJobDependencies } from '../../../functions/sync/sync-job.js';
 import type { Watermark, WatermarkStore } from '../../../functions/sync/watermark.js';
 import { never, type SyncHarness, startSyncHarness, withReadHooks } from '../../support/sync-harness.js';
 import {
-  cancelledTransaction,
+  answerWithoutSending,
   endsLedgerEntry,
   failBeforeSending,
+  insertsRecords,
   loseAnswers,
+  refusedStatements,
   startsLedgerEntry,
-  writesRecords,
   writesWatermark,
 } from './sdk-faults.js';
 
@@ -140,29 +141,29 @@ describe('a measured clock skew', () => {
   });
 });
 
-describe('records writes DynamoDB cancels', () => {
+describe('records writes DynamoDB refuses for now', () => {
   it.each(['TransactionConflict', 'ThrottlingError'])(
-    'retries a transaction cancelled with %s, backing off, and the run stores every record once',
+    'retries INSERTs refused with %s, backing off, and the run stores every record once',
     async (code) => {
       const h = await harness(`cancel-${code}`);
       generateHour(h);
       const firstPageKey = `"S":"${h.keyOf(h.sim.stream.all()[0] as never)}"`;
       let cancelsLeft = 2;
-      const faults = failBeforeSending(
+      const faults = answerWithoutSending(
         h.db.client,
-        'cancelFirstPage',
+        'refuseFirstPage',
         (r) =>
-          writesRecords(h.db.tables.recordsTable)(r) && r.body.includes(firstPageKey) && cancelsLeft-- > 0
+          insertsRecords(h.db.tables.recordsTable)(r) && r.body.includes(firstPageKey) && cancelsLeft-- > 0
             ? 'fail'
             : 'pass',
-        (r) => cancelledTransaction(r, code),
+        (r) => refusedStatements(r, code),
       );
       vi.spyOn(Math, 'random').mockReturnValue(0.5); // full jitter at its middle: waits of 25, then 50 ms
       const waits = vi.spyOn(globalThis, 'setTimeout');
 
       const summary = await h.run();
 
-      expect(faults.failures).toBe(2);
+      expect(faults.answered).toBe(2);
       expect(summary).toMatchObject({ outcome: 'succeeded', recordsWritten: 300, caughtUp: true });
       const delays = waits.mock.calls.map(([, ms]) => ms).filter((ms) => ms === 25 || ms === 50);
       expect(delays).toEqual([25, 50]); // one wait before each retry, doubling
@@ -174,13 +175,15 @@ describe('records writes DynamoDB cancels', () => {
   it('gives up after maxAttempts, failing the run before the watermark; the next run completes the copy', async () => {
     const h = await harness('cancel-forever');
     generateHour(h);
-    const oldestKey = h.keyOf(h.sim.stream.all()[0] as never); // in the first page's transaction
-    const faults = failBeforeSending(
+    const oldestKey = h.keyOf(h.sim.stream.all()[0] as never); // in the first page's first INSERT batch
+    const faults = answerWithoutSending(
       h.db.client,
-      'cancelFirstPage',
+      'refuseFirstPage',
       (r) =>
-        writesRecords(h.db.tables.recordsTable)(r) && r.body.includes(`"S":"${oldestKey}"`) ? 'fail' : 'pass',
-      (r) => cancelledTransaction(r, 'TransactionConflict'),
+        insertsRecords(h.db.tables.recordsTable)(r) && r.body.includes(`"S":"${oldestKey}"`)
+          ? 'fail'
+          : 'pass',
+      (r) => refusedStatements(r, 'TransactionConflict'),
     );
     const deps: SyncJobDependencies = {
       ...h.deps,
@@ -193,13 +196,13 @@ describe('records writes DynamoDB cancels', () => {
 
     const error = await h.run({ deps }).catch((e: unknown) => e);
 
-    expect((error as Error).message).toMatch(/was cancelled 3 times \(TransactionConflict\)/);
-    expect(faults.failures).toBe(3);
+    expect((error as Error).message).toMatch(/was refused 3 times \(TransactionConflict\)/);
+    expect(faults.answered).toBe(3);
     expect(await h.watermark()).toBeUndefined();
     const [entry] = await ledgerItems(h);
     expect(entry).toMatchObject({ outcome: 'failed', pages: 0, recordsWritten: 0 });
 
-    h.db.client.middlewareStack.remove('cancelFirstPage'); // the conflicts clear up
+    h.db.client.middlewareStack.remove('refuseFirstPage'); // the conflicts clear up
     const next = await h.run();
 
     expect(next).toMatchObject({ outcome: 'succeeded', caughtUp: true });

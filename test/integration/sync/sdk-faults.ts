@@ -1,8 +1,9 @@
-// Faults DynamoDB Local never makes, injected at the SDK middleware of a test's client: a transaction
-// cancelled by conflicts or throttling, a write refused outright, an answer lost after the write landed.
+// Faults DynamoDB Local never makes, injected at the SDK middleware of a test's client: statements of a
+// batch refused for conflicts or throttling, a write refused outright, an answer lost after the write
+// landed.
 // Requests are matched on the HTTP request the SDK built (its X-Amz-Target and JSON body), so the
 // document client's commands and the base client's are seen alike.
-import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbRequest {
   /** The operation, e.g. `TransactWriteItems`, `UpdateItem`. */
@@ -51,14 +52,36 @@ export function failBeforeSending(
   return state;
 }
 
-/** A TransactWriteItems cancelled with `code` for each of its items, as DynamoDB answers a conflict or throttling. */
-export function cancelledTransaction(request: DynamoDbRequest, code: string): TransactionCanceledException {
-  const items = (JSON.parse(request.body) as { TransactItems?: unknown[] }).TransactItems ?? [];
-  return new TransactionCanceledException({
-    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${code}]`,
-    $metadata: { httpStatusCode: 400 },
-    CancellationReasons: items.map(() => ({ Code: code, Message: code })),
-  });
+/**
+ * Before a matching request is sent, answers it with `makeOutput(request)` instead, as a 200: how
+ * DynamoDB refuses statements of a BatchExecuteStatement one by one. Nothing reaches DynamoDB.
+ */
+export function answerWithoutSending(
+  client: DynamoDBClient,
+  name: string,
+  decide: Fault,
+  makeOutput: (request: DynamoDbRequest) => Record<string, unknown>,
+) {
+  const state = { answered: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = describe(args.request as HttpLike);
+      if (decide(request) === 'pass') return next(args);
+      state.answered += 1;
+      return {
+        response: { statusCode: 200 },
+        output: { ...makeOutput(request), $metadata: { httpStatusCode: 200 } },
+      };
+    },
+    { step: 'build', name },
+  );
+  return state;
+}
+
+/** A BatchExecuteStatement answer refusing every statement with `code` (e.g. ThrottlingError). */
+export function refusedStatements(request: DynamoDbRequest, code: string) {
+  const statements = (JSON.parse(request.body) as { Statements?: unknown[] }).Statements ?? [];
+  return { Responses: statements.map(() => ({ Error: { Code: code, Message: `simulated ${code}` } })) };
 }
 
 /**
@@ -97,9 +120,9 @@ export function loseAnswers(
 export const writesWatermark = (r: DynamoDbRequest) =>
   r.operation === 'TransactWriteItems' && r.body.includes('"S":"watermark"');
 
-/** True for a transaction of records into `recordsTable`. */
-export const writesRecords = (recordsTable: string) => (r: DynamoDbRequest) =>
-  r.operation === 'TransactWriteItems' && r.body.includes(`"TableName":"${recordsTable}"`);
+/** True for a batch of INSERTs of records into `recordsTable` (records-store.ts). */
+export const insertsRecords = (recordsTable: string) => (r: DynamoDbRequest) =>
+  r.operation === 'BatchExecuteStatement' && r.body.includes(`INSERT INTO \\"${recordsTable}\\"`);
 
 /** True for the run ledger's end-of-run update. */
 export const endsLedgerEntry = (r: DynamoDbRequest) =>

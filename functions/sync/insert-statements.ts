@@ -1,0 +1,65 @@
+// New records go in as PartiQL INSERTs, 25 to a BatchExecuteStatement call: each statement is a write of
+// its own, billed as one PutItem (1 write unit per KB), and refused (DuplicateItem) when the item exists,
+// so an INSERT can never replace anything. TransactWriteItems, which the store used before, bills 2 units
+// per KB for every item, and one stored item cancels the other 99.
+// INSERT and DuplicateItem: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.insert.html
+// Per-statement errors in a 200 answer: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchExecuteStatement.html
+import { BatchExecuteStatementCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RecordItem } from './record-item.js';
+
+/** Statements per BatchExecuteStatement call (DynamoDB allows 25). */
+export const INSERT_BATCH_SIZE = 25;
+
+/** What became of one INSERT. */
+export type InsertOutcome =
+  | { readonly kind: 'inserted' }
+  /** The table holds the item already: a replay after a crash, or a read-back that lagged. */
+  | { readonly kind: 'exists' }
+  /** DynamoDB can never accept the item (a key over 1 KB, an item collection over its limit). */
+  | { readonly kind: 'rejected'; readonly why: string }
+  /** Throttled, in conflict or failed inside DynamoDB: the same statement may succeed later. */
+  | { readonly kind: 'retry'; readonly code: string };
+
+/** Codes no retry can clear. */
+const PERMANENT = new Set(['ValidationError', 'ItemCollectionSizeLimitExceeded']);
+/** Codes that say the run itself is misconfigured: retrying would only delay the failure. */
+const FATAL = new Set(['AccessDenied', 'ResourceNotFound']);
+
+/** Sends one INSERT per item in a single call and says what became of each, in the items' order. */
+export async function insertItems(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly RecordItem[],
+): Promise<InsertOutcome[]> {
+  const answer = await documentClient.send(
+    new BatchExecuteStatementCommand({
+      Statements: items.map((item) => ({
+        Statement: insertStatement(tableName, Object.keys(item)),
+        Parameters: Object.values(item),
+      })),
+    }),
+  );
+  return items.map((_, index) => {
+    const error = answer.Responses?.[index]?.Error;
+    const code = error?.Code;
+    if (!code) return { kind: 'inserted' };
+    // ConditionalCheckFailed cannot come from an INSERT; if it ever does, the conditional put decides.
+    if (code === 'DuplicateItem' || code === 'ConditionalCheckFailed') return { kind: 'exists' };
+    if (PERMANENT.has(code))
+      return { kind: 'rejected', why: `${code}${error.Message ? ` (${error.Message})` : ''}` };
+    if (FATAL.has(code)) {
+      throw new Error(
+        `DynamoDB refused to insert into ${tableName}: ${code}${error.Message ? ` (${error.Message})` : ''}`,
+      );
+    }
+    return { kind: 'retry', code };
+  });
+}
+
+/**
+ * `INSERT INTO "table" VALUE {'a': ?, ...}`: the names are syncwarden's own attribute names (record-item.ts)
+ * and the table name can hold only [A-Za-z0-9_.-], so neither needs escaping; every value is a parameter.
+ */
+function insertStatement(tableName: string, attributeNames: readonly string[]): string {
+  return `INSERT INTO "${tableName}" VALUE {${attributeNames.map((name) => `'${name}': ?`).join(', ')}}`;
+}
