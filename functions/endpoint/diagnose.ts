@@ -104,13 +104,20 @@ export class AccessDeniedError extends SyncWardenError {
 /** Classifies one denial. Pure: the same input always gives the same cause. */
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const { response, keyUsed, currentKey } = input;
-  const secrets: Secrets = { keys: [keyUsed, currentKey], values: [...(input.learnedSecrets ?? [])] };
-  // Rules read the headers as answered; evidence, signals and messages quote them redacted only.
+  // Learned values are read once: every header and the body are redacted against the same list.
+  const secrets: Secrets = {
+    keys: [keyUsed, currentKey],
+    values: input.learnedSecrets && [...input.learnedSecrets],
+  };
+  // Rules read the headers as answered ('' when absent); evidence, signals and messages quote them
+  // redacted only.
   const headers = response ? pickEvidenceHeaders(response.headers) : {};
+  const header = (name: string): string => headers[name] ?? '';
   const quoted = redactHeaders(headers, secrets);
-  const serverDateMs = headers.date === undefined ? undefined : Date.parse(headers.date);
-  const responseClockOffsetMs =
-    serverDateMs === undefined || Number.isNaN(serverDateMs) ? undefined : serverDateMs - input.nowMs;
+  // NaN when the answer has no readable Date, and so is the offset: no comparison with NaN holds.
+  const serverDateMs = Date.parse(header('date'));
+  const dateOffsetMs = serverDateMs - input.nowMs;
+  const expiresAt = keyUsed.expiresAt?.toISOString();
   const body = response ? redactResults(redactSecrets(response.body, secrets)) : undefined;
   const bodySnippet =
     body === undefined
@@ -129,9 +136,9 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       versionIdUsed: keyUsed.versionId,
       versionIdCurrent: currentKey?.versionId,
       keyName: keyUsed.keyName,
-      expiresAt: keyUsed.expiresAt?.toISOString(),
+      expiresAt,
       checkedAt: new Date(input.nowMs).toISOString(),
-      responseClockOffsetMs,
+      responseClockOffsetMs: Number.isNaN(dateOffsetMs) ? undefined : dateOffsetMs,
       knownSkewMs: input.knownSkewMs,
       sameKeyAcceptedEarlier: input.sameKeyAcceptedEarlier,
       signals,
@@ -145,18 +152,18 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   if (input.refusedBeforeSending === 'key-in-url')
     return result('key-in-url', ['the request URL carried the key']);
   if (input.refusedBeforeSending === 'expired-key') {
-    return result('expired-key', [`expiresAt ${keyUsed.expiresAt?.toISOString()} is not after now`]);
+    return result('expired-key', [`expiresAt ${expiresAt} is not after now`]);
   }
   if (!response) return result('unknown', ['no response']);
 
   const status = response.status;
   const text = body ?? '';
-  const isHtml = /html/i.test(headers['content-type'] ?? '') || /^\s*<(!doctype|html)/i.test(text);
+  const isHtml = /html/i.test(header('content-type')) || /^\s*<(!doctype|html)/i.test(text);
 
   const proxySignals = [
     status === 407 ? 'HTTP 407 Proxy Authentication Required' : undefined,
     quoted['proxy-authenticate'] ? `Proxy-Authenticate: ${quoted['proxy-authenticate']}` : undefined,
-    status >= 300 && status < 400 && /login|signin|sso|auth/i.test(headers.location ?? '')
+    status >= 300 && status < 400 && /login|signin|sso|auth/i.test(header('location'))
       ? `redirect to a login page (${quoted.location})`
       : undefined,
     status < 300 && isHtml && /login|log in|sign in|password/i.test(text)
@@ -171,7 +178,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const cacheSignals = [
     Number(headers.age) > 0 ? `Age: ${quoted.age}` : undefined,
     ...CACHE_STATUS_HEADERS.map((name) =>
-      /\bhit\b/i.test(headers[name] ?? '') ? `${name}: ${quoted[name]}` : undefined,
+      /\bhit\b/i.test(header(name)) ? `${name}: ${quoted[name]}` : undefined,
     ),
     replayedDateSignal(input.replayedDate),
   ].filter(isString);
@@ -197,21 +204,21 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     return result('stale-key', [`used version ${keyUsed.versionId}, current is ${currentKey.versionId}`]);
   }
 
-  const expiresAtMs = keyUsed.expiresAt?.getTime();
-  if (expiresAtMs !== undefined && expiresAtMs <= input.nowMs) {
-    return result('expired-key', [`expiresAt ${keyUsed.expiresAt?.toISOString()} has passed`]);
-  }
+  // A key without expiresAt never expires, by our clock or the server's.
+  const expiresAtMs = keyUsed.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  if (expiresAtMs <= input.nowMs) return result('expired-key', [`expiresAt ${expiresAt} has passed`]);
 
+  const measuredSkewMs = input.knownSkewMs ?? Number.NaN; // not measured: like an unreadable Date, no skew
   const skewSignals = [
-    responseClockOffsetMs !== undefined && Math.abs(responseClockOffsetMs) > input.clockSkewToleranceMs
-      ? `response Date is ${Math.round(responseClockOffsetMs / 1000)} s from our clock (tolerance ${input.clockSkewToleranceMs / 1000} s)`
+    Math.abs(dateOffsetMs) > input.clockSkewToleranceMs
+      ? `response Date is ${Math.round(dateOffsetMs / 1000)} s from our clock (tolerance ${input.clockSkewToleranceMs / 1000} s)`
       : undefined,
-    input.knownSkewMs !== undefined && Math.abs(input.knownSkewMs) > input.clockSkewToleranceMs
-      ? `measured skew of the target is ${Math.round(input.knownSkewMs / 1000)} s`
+    Math.abs(measuredSkewMs) > input.clockSkewToleranceMs
+      ? `measured skew of the target is ${Math.round(measuredSkewMs / 1000)} s`
       : undefined,
   ].filter(isString);
   if (status === 401 && skewSignals.length > 0) {
-    if (expiresAtMs !== undefined && serverDateMs !== undefined && expiresAtMs <= serverDateMs) {
+    if (expiresAtMs <= serverDateMs) {
       skewSignals.push('the key is expired by the server clock but not by ours');
     }
     return result('clock-skew', skewSignals);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AppKey } from '../../../functions/app-key/key-source.js';
 import {
   AccessDeniedError,
   type DiagnosisInput,
@@ -8,29 +7,7 @@ import {
 } from '../../../functions/endpoint/diagnose.js';
 import { everythingAbout } from '../../support/capture-logs.js';
 import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
-
-const NOW_MS = Date.parse('2025-03-01T12:00:00Z');
-const KEY: AppKey = { appKey: '9d1e6c3a-5b7f-4e20-a8c4-2f6b1d9e7a35', versionId: 'v1', keyName: 'sync' };
-const NEW_KEY: AppKey = { appKey: 'c2a8f0e4-1d6b-4b93-9e7a-5f3c8d2b6a10', versionId: 'v2' };
-const DATE_NOW = new Date(NOW_MS).toUTCString();
-
-function input(
-  status: number,
-  body = '',
-  headers: Record<string, string> = {},
-  extra: Partial<DiagnosisInput> = {},
-): DiagnosisInput {
-  return {
-    target: 'twx.example.com',
-    request: 'POST https://twx.example.com/Thingworx/Things/T/Services/S',
-    response: { status, headers: { date: DATE_NOW, 'content-type': 'text/plain', ...headers }, body },
-    keyUsed: KEY,
-    currentKey: KEY,
-    nowMs: NOW_MS,
-    clockSkewToleranceMs: 60_000,
-    ...extra,
-  };
-}
+import { DATE_NOW, input, KEY, NEW_KEY, NOW_MS } from './diagnosis-input.js';
 
 describe('Access Denied diagnosis', () => {
   it('calls a 401 with the current key invalid-key', () => {
