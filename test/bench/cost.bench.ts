@@ -1,0 +1,56 @@
+// `npm run bench:cost`: CloudWatch a month for 1, 10 and 100 jobs (issue 14, item 3). Synthesizes the app
+// for each (the example job of cdk.json's configuration, with its rotation, repeated; configurations in a
+// temporary directory), prices alarms and dashboards from the templates and custom metrics and log bytes
+// from the code, with the list prices of infra/cost/prices.ts. Prints each case, the per-job figure on the
+// line `CloudWatch $ per additional job: X`, the target, and the README's table (README "Cost").
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOG_VOLUME_ASSUMPTIONS } from '../../infra/cost/log-volume.js';
+import { PRICES, PRICES_REGION, PRICES_TAKEN_ON } from '../../infra/cost/prices.js';
+import { costReport, markdownTable, perJobLine, synthesizerIn, targetLine } from '../../infra/cost/report.js';
+
+const workDir = mkdtempSync(join(tmpdir(), 'syncwarden-cost-'));
+try {
+  const report = costReport(synthesizerIn(workDir));
+  console.log(
+    `CloudWatch a month, ${PRICES_REGION} list prices taken ${PRICES_TAKEN_ON} (infra/cost/prices.ts)`,
+  );
+  for (const c of report.cases) {
+    const { usage, usd } = c;
+    console.log(`\n${c.jobs} job${c.jobs === 1 ? '' : 's'} (${c.source}): ${usage.resources} resources`);
+    console.log(
+      `  alarms: ${usage.alarms} (alarm metrics: ${usage.standardAlarmMetrics} standard, ${usage.highResolutionAlarmMetrics} high-resolution; ${usage.metricsInsightsMetricsAnalyzed} metrics analyzed by Metrics Insights alarms; ${usage.compositeAlarms} composite)`,
+    );
+    console.log(
+      `  dashboards: ${usage.dashboardMetrics.length} (metrics shown: ${usage.dashboardMetrics.join(', ')})`,
+    );
+    console.log(`  custom metrics: ${usage.customMetrics}`);
+    console.log(
+      `  invocations: ${Math.round(usage.invocations)}, log ingestion ${usage.logIngestedGb.toFixed(4)} GB, stored ${usage.logStoredGb.toFixed(4)} GB`,
+    );
+    console.log(
+      `  $/month: alarms ${usd.alarms.toFixed(2)}, dashboards ${usd.dashboards.toFixed(2)}, custom metrics ${usd.customMetrics.toFixed(2)}, log ingestion ${usd.logIngestion.toFixed(2)}, log storage ${usd.logStorage.toFixed(2)}, PutMetricData ${usd.putMetricData.toFixed(2)} (EMF, no calls)`,
+    );
+    console.log(
+      `  CloudWatch $/month: ${usd.cloudWatch.toFixed(2)}; X-Ray beside it: ${usd.xRay.toFixed(2)}`,
+    );
+  }
+  console.log('\nAssumptions:');
+  for (const assumption of LOG_VOLUME_ASSUMPTIONS) console.log(`  - ${assumption}`);
+  console.log(
+    '  - free tiers (10 metrics, 10 standard alarm metrics, 3 dashboards of up to 50 metrics, 5 GB logs, 100,000 traces) used by syncwarden alone',
+  );
+  console.log(
+    '  - every custom metric that can occur is billed a full month (AWS prorates by the hour a metric is sent: an upper bound for metrics sent only on a denial or a rotation)',
+  );
+  console.log(
+    `  - sources: ${[...new Set(Object.values(PRICES).map((price) => price.source.url))].join(', ')}`,
+  );
+  console.log(`\n${perJobLine(report)} (${report.perJobBasis})`);
+  console.log(targetLine(report));
+  console.log('\nREADME table (README.md, "CloudWatch at 1, 10 and 100 jobs"):\n');
+  console.log(markdownTable(report));
+} finally {
+  rmSync(workDir, { recursive: true, force: true });
+}
