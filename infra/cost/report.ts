@@ -53,7 +53,7 @@ export function costReport(
     : [
         one,
         ten,
-        `between ${fewest} and ${middle} jobs, divided by ${middle - fewest} (${most} jobs extrapolated)`,
+        `between ${fewest} and ${middle} jobs, divided by ${middle - fewest}; ${most} jobs extrapolated`,
       ];
   return {
     cases,
@@ -103,5 +103,20 @@ export function markdownTable(report: CostReport): string {
     row('PutMetricData $ (EMF: none)', (c) => usd(c.usd.putMetricData)),
     row('**CloudWatch $**', (c) => `**${usd(c.usd.cloudWatch)}**`),
     row('X-Ray $ (beside CloudWatch)', (c) => usd(c.usd.xRay)),
+  ].join('\n');
+}
+
+/** The heading of the README subsection the table lives under. */
+export const README_HEADING = 'CloudWatch at 1, 10 and 100 jobs';
+
+/** What the README shows of the report: its table, the per-job line and the target. */
+export function readmeFigures(report: CostReport): string {
+  return [
+    markdownTable(report),
+    '',
+    '```',
+    `${perJobLine(report)} (${report.perJobBasis})`,
+    targetLine(report),
+    '```',
   ].join('\n');
 }

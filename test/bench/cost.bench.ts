@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOG_VOLUME_ASSUMPTIONS } from '../../infra/cost/log-volume.js';
 import { PRICES, PRICES_REGION, PRICES_TAKEN_ON } from '../../infra/cost/prices.js';
-import { costReport, markdownTable, perJobLine, synthesizerIn, targetLine } from '../../infra/cost/report.js';
+import {
+  costReport,
+  perJobLine,
+  README_HEADING,
+  readmeFigures,
+  synthesizerIn,
+  targetLine,
+} from '../../infra/cost/report.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'syncwarden-cost-'));
 try {
@@ -49,8 +56,17 @@ try {
   );
   console.log(`\n${perJobLine(report)} (${report.perJobBasis})`);
   console.log(targetLine(report));
-  console.log('\nREADME table (README.md, "CloudWatch at 1, 10 and 100 jobs"):\n');
-  console.log(markdownTable(report));
+  const [, ten, hundred] = report.cases;
+  if (ten && hundred) {
+    const tenToHundred = (hundred.usd.cloudWatch - ten.usd.cloudWatch) / (hundred.jobs - ten.jobs);
+    console.log(
+      `(for comparison, between ${ten.jobs} and ${hundred.jobs} jobs: ${tenToHundred.toFixed(2)} per job)`,
+    );
+  }
+  console.log(
+    `\nREADME (README.md, under "${README_HEADING}"; test/infra/cost-readme.test.ts holds it to this):\n`,
+  );
+  console.log(readmeFigures(report));
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }
