@@ -13,7 +13,7 @@ export const APP_LOG_BYTES_PER_INVOCATION = 2_000;
 
 export const LOG_VOLUME_ASSUMPTIONS = [
   `EMF bytes per invocation: Powertools' own serialization of every metric kind the Lambda's code publishes, as one shared line plus one line per single metric (its cold start included); AuthFailure lines (a denial, not a normal run) left out`,
-  `other log bytes per invocation: ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda platform lines + ${APP_LOG_BYTES_PER_INVOCATION} bytes of structured log lines (assumed, not measured)`,
+  `other log bytes per invocation: ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda platform lines + ${APP_LOG_BYTES_PER_INVOCATION} bytes of structured log lines (assumed; bench:cost measures real runs beside it)`,
   "storage: every ingested byte kept for the log groups' retention, uncompressed (an upper bound: CloudWatch bills stored logs compressed)",
 ];
 

@@ -6,7 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOG_VOLUME_ASSUMPTIONS } from '../../infra/cost/log-volume.js';
+import { emittedMetricKinds } from '../../infra/cost/emitted-metrics.js';
+import {
+  APP_LOG_BYTES_PER_INVOCATION,
+  emfBytesPerInvocation,
+  LOG_VOLUME_ASSUMPTIONS,
+} from '../../infra/cost/log-volume.js';
 import { PRICES, PRICES_REGION, PRICES_TAKEN_ON } from '../../infra/cost/prices.js';
 import {
   costReport,
@@ -16,6 +21,7 @@ import {
   synthesizerIn,
   targetLine,
 } from '../../infra/cost/report.js';
+import { measureRunLogs } from './cost/measure-run-logs.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'syncwarden-cost-'));
 try {
@@ -54,6 +60,7 @@ try {
   console.log(
     `  - sources: ${[...new Set(Object.values(PRICES).map((price) => price.source.url))].join(', ')}`,
   );
+  await crossCheckWithRealRuns();
   console.log(`\n${perJobLine(report)} (${report.perJobBasis})`);
   console.log(targetLine(report));
   const [, ten, hundred] = report.cases;
@@ -69,4 +76,37 @@ try {
   console.log(readmeFigures(report));
 } finally {
   rmSync(workDir, { recursive: true, force: true });
+}
+
+/** The code-derived bytes per invocation beside those of real runs on the embedded stack. */
+async function crossCheckWithRealRuns(): Promise<void> {
+  const kinds = emittedMetricKinds();
+  const estimated = {
+    sync: emfBytesPerInvocation('sync', kinds, {
+      Job: ['sensor-stream'],
+      function_name: ['SyncWarden-sensor-stream-sync'],
+    }),
+    clockSkew: emfBytesPerInvocation('clock-skew', kinds, {
+      function_name: ['SyncWarden-clock-skew'],
+      Target: ['thingworx'],
+      Pair: [],
+    }),
+  };
+  try {
+    const measured = await measureRunLogs();
+    console.log('\nReal runs on the embedded stack (DynamoDB Local, simulator; one cold invocation each):');
+    for (const [name, lambda] of [
+      ['sync (an incremental run)', 'sync'],
+      ['clock-skew monitor (1 target)', 'clockSkew'],
+    ] as const) {
+      const { emfBytes, otherBytes } = measured[lambda];
+      console.log(
+        `  ${name}: EMF ${emfBytes} bytes (code estimate, an upper bound: ${estimated[lambda]}); other log lines ${otherBytes} bytes (assumed: ${APP_LOG_BYTES_PER_INVOCATION})`,
+      );
+    }
+  } catch (error) {
+    console.log(
+      `\nReal runs not measured (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): the figures above stand on the code and the assumptions`,
+    );
+  }
 }
