@@ -4,6 +4,9 @@
 // `addDimension`s, `ColdStart` adds `function_name`). Then, for a deployment, every series that can occur: one
 // per dimension value combination, a `Cause` once per cause the diagnosis can name. A call this scan cannot
 // read fails it: a new form must be taught here, or the bench would price a metric it never saw.
+// An upper bound: a file's calls count for every Lambda that imports the file, whether or not it calls them
+// (today one series: the rotation function imports key-expiry.ts for daysToExpiry, never publishing
+// AppKeyDaysToExpiry). Its AuthFailure is real: the rotation's ThingWorx client reports denials, by Cause only.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/cause-guide.js';
@@ -154,13 +157,16 @@ function metricNames(argument: string, file: string): string[] {
 function lambdaInstances(lambda: string, config: SyncWardenConfig): { job?: string; functionName: string }[] {
   switch (lambda) {
     case 'sync':
-      return config.jobs.map((job) => ({ job: job.name, functionName: `${job.name}-sync` }));
+      return config.jobs.map((job) => ({
+        job: job.name,
+        functionName: `${config.stackName}-${job.name}-sync`,
+      }));
     case 'rotate-key':
       return config.jobs
         .filter((job) => job.rotation)
-        .map((job) => ({ job: job.name, functionName: `${job.name}-rotate-key` }));
+        .map((job) => ({ job: job.name, functionName: `${config.stackName}-${job.name}-rotate-key` }));
     case 'clock-skew':
-      return config.clockSkew ? [{ functionName: 'clock-skew' }] : [];
+      return config.clockSkew ? [{ functionName: `${config.stackName}-clock-skew` }] : [];
     default:
       throw new Error(
         `functions/${lambda}/handler.ts: the bench does not know how many of this Lambda a deployment has`,

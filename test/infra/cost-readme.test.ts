@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../infra/config/schema.js';
-import { emittedMetricKinds } from '../../infra/cost/emitted-metrics.js';
+import { emittedMetricKinds, emittedSeries } from '../../infra/cost/emitted-metrics.js';
 import { extrapolateTemplateUsage } from '../../infra/cost/estimate.js';
 import {
   costReport,
@@ -32,9 +32,10 @@ function sparingSynthesizer(): Synthesizer {
   return (jobs) => {
     const [one, ten] = [done.get(1), done.get(10)];
     if (jobs > 10 && one?.synthesized && ten?.synthesized) {
+      const usage = (outcome: typeof one) => templateUsage(outcome.templates, emittedSeries(outcome.config));
       const line = extrapolateTemplateUsage(
-        { jobs: 1, usage: templateUsage(one.templates, []) },
-        { jobs: 10, usage: templateUsage(ten.templates, []) },
+        { jobs: 1, usage: usage(one) },
+        { jobs: 10, usage: usage(ten) },
         jobs,
       );
       if (line.largestStackResources > STACK_RESOURCE_LIMIT) {
