@@ -63,7 +63,19 @@ try {
   await crossCheckWithRealRuns();
   console.log(`\n${perJobLine(report)} (${report.perJobBasis})`);
   console.log(targetLine(report));
-  const [, ten, hundred] = report.cases;
+  const [one, ten, hundred] = report.cases;
+  if (one && ten) {
+    // Where the per-job dollars go: what design work has to cut.
+    const items = ['customMetrics', 'alarms', 'dashboards', 'logIngestion', 'logStorage'] as const;
+    const share = items.map(
+      (item) => `${item} ${((ten.usd[item] - one.usd[item]) / (ten.jobs - one.jobs)).toFixed(2)}`,
+    );
+    const perJob = (field: 'customMetrics' | 'standardAlarmMetrics' | 'alarms') =>
+      (ten.usage[field] - one.usage[field]) / (ten.jobs - one.jobs);
+    console.log(
+      `  per job between ${one.jobs} and ${ten.jobs}: ${perJob('customMetrics')} custom metrics, ${perJob('alarms')} alarms (${perJob('standardAlarmMetrics')} alarm metrics); $ ${share.join(', ')}`,
+    );
+  }
   if (ten && hundred) {
     const tenToHundred = (hundred.usd.cloudWatch - ten.usd.cloudWatch) / (hundred.jobs - ten.jobs);
     console.log(
