@@ -26,6 +26,8 @@ export interface Figure {
   readonly requestsPer1000: number;
   readonly endpointRequestsPer1000?: number;
   readonly peakRssMb?: number;
+  /** The sync process's CPU time per 1,000 records (syncwarden's runs only). */
+  readonly cpuMsPer1000?: number;
 }
 
 /** Units AWS would bill per record: new (first write) and re-read (written again unchanged). */

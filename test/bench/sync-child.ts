@@ -9,6 +9,7 @@ import { loadSyncConfig } from '../../functions/sync/sync-config.js';
 import { runSync } from '../../functions/sync/sync-job.js';
 import { type CapacityTotals, trackCapacity } from './capacity-units.js';
 import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
+import { standInForRecords } from './latency-stand-in.js';
 
 export interface SyncChildInput {
   readonly baseUrl: string;
@@ -20,6 +21,8 @@ export interface SyncChildInput {
   readonly job: string;
   readonly addedLatencyMs: number;
   readonly pageSize: number;
+  /** Records-table requests answered by a latency-only stand-in after this many ms (latency-stand-in.ts). */
+  readonly recordsStandInLatencyMs?: number;
 }
 
 export interface SyncChildOutput {
@@ -30,6 +33,8 @@ export interface SyncChildOutput {
   readonly endpointRequests: number;
   readonly runs: number;
   readonly peakRssMb: number;
+  /** CPU time (user + system) the catch-up runs took in this process. */
+  readonly cpuMs: number;
   /** What AWS would bill the records table for the catch-up runs (capacity-units.ts). */
   readonly units: CapacityTotals;
   /** One more run after catching up, with a one-hour overlap: the records it re-read and their units. */
@@ -44,6 +49,9 @@ const keyFile = join(mkdtempSync(join(tmpdir(), 'syncwarden-bench-')), 'key.json
 writeFileSync(keyFile, JSON.stringify({ appKey: input.keyId }), { mode: 0o600 });
 const dynamoDb = instrumentedDynamoDb(input.dynamoDbEndpoint, input.addedLatencyMs);
 const capacity = trackCapacity(dynamoDb.client, input.recordsTable);
+if (input.recordsStandInLatencyMs !== undefined) {
+  standInForRecords(dynamoDb.client, input.recordsTable, input.recordsStandInLatencyMs);
+}
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const noMetrics = { addMetric() {}, singleMetric: () => ({ addMetric() {}, addDimension() {} }) };
 const configFor = (overlapMs?: number) =>
@@ -77,6 +85,7 @@ const deps = {
 };
 
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 let records = 0;
 let runs = 0;
 for (let caughtUp = false; !caughtUp; runs++) {
@@ -89,6 +98,7 @@ for (let caughtUp = false; !caughtUp; runs++) {
   caughtUp = summary.caughtUp !== false;
 }
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 const units = capacity.totals();
 const reread = await runSync(dependenciesFor(REREAD_OVERLAP_MS), {
   runId: 'bench-reread',
@@ -103,6 +113,7 @@ const output: SyncChildOutput = {
   endpointRequests,
   runs,
   peakRssMb: process.resourceUsage().maxRSS / 1024,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   units,
   reread: {
     records: reread.recordsAlreadyStored ?? 0,

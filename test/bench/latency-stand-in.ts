@@ -1,0 +1,57 @@
+// A latency-only stand-in for the records table: every request on it is built, signed and sent by the
+// real SDK client, then answered after a fixed delay, as if DynamoDB had done the work in no time (every
+// INSERT accepted, nothing found by a read-back). Control-table requests (lock, watermark, ledger: a few
+// per page) still go to DynamoDB Local. So what is left to measure is syncwarden's own CPU and its
+// pipelining over a round trip, the figure that sizes a Lambda on AWS (issue 14, row (e) of bench:sync).
+
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+interface HttpRequestLike {
+  readonly headers: Record<string, string>;
+  readonly body?: unknown;
+}
+
+type Handler = { handle(request: HttpRequestLike, options?: unknown): Promise<{ response: unknown }> };
+
+/** Answers the records table's requests of `client` itself, each after `latencyMs`. */
+export function standInForRecords(client: DynamoDBClient, recordsTable: string, latencyMs: number): void {
+  const config = client.config as unknown as { requestHandler: Handler };
+  const real = config.requestHandler;
+  config.requestHandler = {
+    async handle(request, options) {
+      const operation = (request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const body =
+        request.body instanceof Uint8Array
+          ? Buffer.from(request.body).toString()
+          : String(request.body ?? '');
+      const answer = body.includes(recordsTable) ? answerFor(operation, body, recordsTable) : undefined;
+      if (!answer) return real.handle(request, options);
+      await sleep(latencyMs);
+      const payload = Buffer.from(JSON.stringify(answer));
+      return {
+        response: {
+          statusCode: 200,
+          headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(payload.length) },
+          body: Readable.from([payload]),
+        },
+      };
+    },
+  };
+}
+
+function answerFor(operation: string, body: string, table: string): Record<string, unknown> | undefined {
+  switch (operation) {
+    case 'BatchExecuteStatement': {
+      const statements = (JSON.parse(body) as { Statements: unknown[] }).Statements;
+      return { Responses: statements.map(() => ({ TableName: table })) };
+    }
+    case 'BatchGetItem':
+      return { Responses: { [table]: [] }, UnprocessedKeys: {} };
+    case 'PutItem':
+      return {};
+    default:
+      return undefined;
+  }
+}
