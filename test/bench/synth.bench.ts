@@ -1,0 +1,131 @@
+// `npm run bench:synth`: runs `cdk synth` exactly as `npm run synth` does (the CDK CLI, cdk.json's app,
+// real esbuild bundling, cdk-nag), on configurations of 1, 10 and 100 jobs generated in a temporary
+// directory from the example job (rotation included) and passed with -c syncwarden:configFile=. For each
+// case it reads the cloud assembly and prints resources per job, the largest stack's resource count and
+// template bytes beside CloudFormation's limits, the number of stacks (nested ones included) and the synth
+// time, each beside the figure of the single-stack design (commit 2ccf1e2, BEFORE below).
+// Usage: npm run bench:synth [-- --repo <checkout>] (another checkout: how BEFORE was measured).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CLOUDFORMATION_LIMITS } from '../../infra/aws/deploy-limits.js';
+import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
+
+const JOB_COUNTS = [1, 10, 100] as const;
+
+interface SynthFigures {
+  readonly resourcesPerJob: number;
+  readonly largestStackResources: number;
+  readonly largestTemplateBytes: number;
+  readonly stacks: number;
+  readonly synthSeconds: number;
+}
+
+/**
+ * The single-stack design, measured with this script (`--repo` at a copy of commit 2ccf1e2) on the same
+ * configurations. 100 jobs do not synthesize there: CDK stops with TooManyResourcesInStack.
+ */
+const BEFORE: Record<(typeof JOB_COUNTS)[number], SynthFigures | string> = {
+  1: { resourcesPerJob: 0, largestStackResources: 0, largestTemplateBytes: 0, stacks: 1, synthSeconds: 0 },
+  10: { resourcesPerJob: 0, largestStackResources: 0, largestTemplateBytes: 0, stacks: 1, synthSeconds: 0 },
+  100: 'fails',
+};
+
+/** n copies of the example job, named job-001..., each with its own created and rotated secret. */
+function configWithJobs(n: number): unknown {
+  const example = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'infra/config/example.json'), 'utf8')) as {
+    jobs: Record<string, unknown>[];
+  } & Record<string, unknown>;
+  const [job] = example.jobs;
+  const jobs = Array.from({ length: n }, (_, index) => ({
+    ...job,
+    name: `job-${String(index + 1).padStart(3, '0')}`,
+  }));
+  return { ...example, $comment: undefined, jobs };
+}
+
+interface Assembly {
+  /** Every template the deploy uploads (top-level stacks and nested ones), with its parsed body. */
+  readonly templates: { file: string; bytes: number; resources: number }[];
+}
+
+function readAssembly(outDir: string): Assembly {
+  const templates = readdirSync(outDir)
+    .filter((file) => file.endsWith('.template.json'))
+    .map((file) => {
+      const path = join(outDir, file);
+      const body = JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, unknown> };
+      return { file, bytes: statSync(path).size, resources: Object.keys(body.Resources ?? {}).length };
+    });
+  return { templates };
+}
+
+/** `cdk synth` of n jobs; the figures, or the first line of CDK's error when it fails. */
+function synthesize(repo: string, workDir: string, n: number): SynthFigures | string {
+  const configFile = join(workDir, `jobs-${n}.json`);
+  const outDir = join(workDir, `cdk.out-${n}`);
+  writeFileSync(configFile, JSON.stringify(configWithJobs(n), undefined, 2));
+  const started = process.hrtime.bigint();
+  const result = spawnSync(
+    join(repo, 'node_modules/.bin/cdk'),
+    ['synth', '--quiet', '-c', `syncwarden:configFile=${configFile}`, '-o', outDir],
+    { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const synthSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) {
+    const output = `${result.stderr}\n${result.stdout}`;
+    const line =
+      output.split('\n').find((text) => /TooManyResourcesInStack|limit|exceed/i.test(text)) ??
+      output.split('\n').find((text) => text.trim() !== '') ??
+      `exit ${result.status}`;
+    return `fails after ${synthSeconds.toFixed(1)} s: ${line.trim().slice(0, 300)}`;
+  }
+  const { templates } = readAssembly(outDir);
+  const totalResources = templates.reduce((sum, template) => sum + template.resources, 0);
+  const single = n === 1 ? undefined : synthesizedOne.get(repo);
+  // Resources per job: the growth from 1 job, so shared resources (tables, topic, monitor) do not count.
+  const resourcesPerJob = single === undefined ? totalResources : (totalResources - single) / (n - 1);
+  if (n === 1) synthesizedOne.set(repo, totalResources);
+  return {
+    resourcesPerJob,
+    largestStackResources: Math.max(...templates.map((template) => template.resources)),
+    largestTemplateBytes: Math.max(...templates.map((template) => template.bytes)),
+    stacks: templates.length,
+    synthSeconds,
+  };
+}
+const synthesizedOne = new Map<string, number>();
+
+function describeFigures(figures: SynthFigures | string): string[] {
+  if (typeof figures === 'string') return [figures];
+  const { maxResources, maxTemplateBytes } = CLOUDFORMATION_LIMITS;
+  return [
+    `resources per job: ${figures.resourcesPerJob.toFixed(1)}`,
+    `largest stack: ${figures.largestStackResources} resources (limit ${maxResources}), ${(figures.largestTemplateBytes / 1024).toFixed(0)} KB template (limit ${maxTemplateBytes / 1024} KB)`,
+    `stacks: ${figures.stacks}`,
+    `synth time: ${figures.synthSeconds.toFixed(1)} s`,
+  ];
+}
+
+function main(): void {
+  const repoFlag = process.argv.indexOf('--repo');
+  const repo = repoFlag >= 0 ? resolve(process.argv[repoFlag + 1] ?? '.') : REPOSITORY_ROOT;
+  const workDir = mkdtempSync(join(tmpdir(), 'syncwarden-synth-bench-'));
+  try {
+    console.log(`bench:synth: cdk synth --quiet of generated configurations (${repo})`);
+    for (const n of JOB_COUNTS) {
+      const now = describeFigures(synthesize(repo, workDir, n));
+      const before = describeFigures(BEFORE[n]);
+      console.log(`\n${n} job${n === 1 ? '' : 's'}:`);
+      for (const [index, line] of now.entries()) {
+        console.log(`  ${line}${before[index] ? `   [single stack, 2ccf1e2: ${before[index]}]` : ''}`);
+      }
+      for (const extra of before.slice(now.length)) console.log(`  [single stack, 2ccf1e2: ${extra}]`);
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main();
