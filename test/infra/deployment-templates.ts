@@ -27,10 +27,10 @@ export function deploymentTemplates(stack: SyncWardenStack): DeploymentTemplates
     const nested = Template.fromStack(group);
     groups.set(group.node.id, nested);
     const stackResourceId = stack.getLogicalId(group.nestedStackResource as never);
-    const passed = ((parentJson.Resources?.[stackResourceId] as Json).Properties as Json).Parameters as
-      | Json
-      | undefined;
-    const bound = bindParameters(nested.toJSON() as CfnTemplate, passed ?? {});
+    const stackResource = parentJson.Resources?.[stackResourceId] as { Properties?: Json } | undefined;
+    if (!stackResource) throw new Error(`no nested stack resource ${stackResourceId} in the parent`);
+    const passed = (stackResource.Properties?.Parameters as Json | undefined) ?? {};
+    const bound = bindParameters(nested.toJSON() as CfnTemplate, passed);
     for (const [section, into] of [
       ['Resources', resources],
       ['Outputs', outputs],
