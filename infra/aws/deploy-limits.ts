@@ -78,19 +78,12 @@ interface TemplateFigures {
   readonly mappings: number;
 }
 
-/** Every template of the assembly (each stack's, and each nested stack's, written beside it). */
-export function templateFigures(assembly: CloudAssembly): TemplateFigures[] {
-  const figures: TemplateFigures[] = [];
-  for (const stack of assembly.stacks) {
-    figures.push(measure(stack.stackName, join(assembly.directory, stack.templateFile)));
-    for (const asset of stack.assets) {
-      const path = 'path' in asset ? asset.path : undefined;
-      if (path?.endsWith('.nested.template.json')) {
-        figures.push(measure(path.replace(/\.nested\.template\.json$/, ''), join(assembly.directory, path)));
-      }
-    }
-  }
-  return figures;
+/** Every template written: each stack's in the construct tree, nested ones included (beside their parent). */
+export function templateFigures(root: IConstruct, assembly: CloudAssembly): TemplateFigures[] {
+  return root.node
+    .findAll()
+    .filter((construct): construct is Stack => Stack.isStack(construct))
+    .map((stack) => measure(describeStack(stack), join(assembly.directory, stack.templateFile)));
 }
 
 function measure(name: string, path: string): TemplateFigures {
@@ -108,12 +101,12 @@ function measure(name: string, path: string): TemplateFigures {
 }
 
 /** The synthesized templates against every limit; throws the first one over as a sentence. */
-export function checkTemplates(assembly: CloudAssembly): void {
+export function checkTemplates(root: IConstruct, assembly: CloudAssembly): void {
   const { maxTemplateBytes, maxResources, maxParameters, maxOutputs, maxMappings } = CLOUDFORMATION_LIMITS;
-  for (const template of templateFigures(assembly)) {
+  for (const template of templateFigures(root, assembly)) {
     const over = (what: string, count: number, limit: number, unit: string) =>
       new DeployLimitError(
-        `The template of ${template.name} ${what} ${count.toLocaleString('en-US')} ${unit}, over CloudFormation's limit of ${limit.toLocaleString('en-US')} ${unit} per template: ${REMEDY}.`,
+        `The template of the ${template.name} ${what} ${count.toLocaleString('en-US')} ${unit}, over CloudFormation's limit of ${limit.toLocaleString('en-US')} ${unit} per template: ${REMEDY}.`,
       );
     if (template.bytes > maxTemplateBytes) throw over('is', template.bytes, maxTemplateBytes, 'bytes');
     if (template.resources > maxResources) throw over('holds', template.resources, maxResources, 'resources');

@@ -32,6 +32,6 @@ export function createSyncWardenApp(options: SyncWardenAppOptions = {}): {
 /** Synthesizes and checks every template written (bytes, parameters, outputs, mappings) against CloudFormation's limits. */
 export function synthesizeWithinLimits(app: App): CloudAssembly {
   const assembly = app.synth();
-  checkTemplates(assembly);
+  checkTemplates(app, assembly);
   return assembly;
 }
