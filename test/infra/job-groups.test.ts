@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOUDFORMATION_LIMITS } from '../../infra/aws/deploy-limits.js';
 import type { SyncJob } from '../../infra/aws/sync-job.js';
 import { groupId, JOB_GROUP_COUNT, jobsByGroup } from '../../infra/config/job-groups.js';
-import { exampleConfig, policyStatementsOfRole, synthesize } from './fixture.js';
+import { allPolicyStatements, exampleConfig, policyStatementsOfRole, synthesize } from './fixture.js';
 
 type Json = Record<string, unknown>;
 
@@ -89,6 +89,20 @@ describe('100 jobs, each with rotation', () => {
     // The aspect did visit the nested stacks: their suppressions are on record in their templates.
     for (const [, template] of templates.groups) {
       expect(JSON.stringify(template.toJSON())).toContain('"rules_to_suppress"');
+    }
+  });
+
+  it('grant "*" in no nested template but for X-Ray\'s two actions', () => {
+    for (const [name, template] of templates.groups) {
+      const wildcards = allPolicyStatements(template).filter((statement) =>
+        [statement.Resource].flat().includes('*'),
+      );
+      expect(wildcards.length).toBeGreaterThan(0);
+      const actions = wildcards.flatMap((statement) => [statement.Action].flat().map(String));
+      expect({ name, actions: [...new Set(actions)].sort() }).toEqual({
+        name,
+        actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+      });
     }
   });
 
