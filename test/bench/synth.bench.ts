@@ -26,9 +26,10 @@ interface SynthFigures {
 }
 
 /**
- * The single-stack design, measured with this script at a copy of commit 2ccf1e2 (`--repo <copy>`) on the same
- * configurations, on the same shared 2-core machine (synth times vary with its load). At 100 jobs CDK stops
- * with TooManyResourcesInStack; by its 37 resources per job, that design held 12 jobs (62 + 37 × 11 = 469).
+ * The single-stack design, measured with this script at a copy of commit 2ccf1e2 (`--repo <copy>`) on the
+ * same configurations and the same shared 2-core machine, a minute after this design's run (synth times vary
+ * with the machine's load). At 100 jobs CDK stops with TooManyResourcesInStack; by its 37 resources per job,
+ * that design held 12 jobs (62 + 37 × 11 = 469 resources).
  */
 const BEFORE: Record<(typeof JOB_COUNTS)[number], SynthFigures | string> = {
   1: {
@@ -36,7 +37,7 @@ const BEFORE: Record<(typeof JOB_COUNTS)[number], SynthFigures | string> = {
     largestStackResources: 62,
     largestTemplateBytes: 84_359,
     stacks: 1,
-    synthSeconds: 33.5,
+    synthSeconds: 9.2,
   },
   10: {
     totalResources: 395,
@@ -44,9 +45,9 @@ const BEFORE: Record<(typeof JOB_COUNTS)[number], SynthFigures | string> = {
     largestStackResources: 395,
     largestTemplateBytes: 568_485,
     stacks: 1,
-    synthSeconds: 39.5,
+    synthSeconds: 11.8,
   },
-  100: 'fails after 119.6 s: TooManyResourcesInStack: 3725 resources, over the maximum of 500',
+  100: 'fails after 14.7 s: TooManyResourcesInStack: 3725 resources, over the maximum of 500',
 };
 
 /** n copies of the example job, named job-001..., each with its own created and rotated secret. */
