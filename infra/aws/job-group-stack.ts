@@ -6,9 +6,8 @@ import { NestedStack } from 'aws-cdk-lib';
 import type * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { groupId, MAX_JOBS_PER_GROUP } from '../config/job-groups.js';
+import { groupId } from '../config/job-groups.js';
 import type { JobConfig } from '../config/schema.js';
-import { DeployLimitError } from './deploy-limits.js';
 import { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
 import type { QuarantineBucket } from './quarantine-bucket.js';
@@ -38,11 +37,6 @@ export class JobGroupStack extends NestedStack {
 
   constructor(scope: Construct, props: JobGroupStackProps) {
     const id = groupId(props.group);
-    if (props.jobs.length > MAX_JOBS_PER_GROUP) {
-      throw new DeployLimitError(
-        `Job group ${id} would hold ${props.jobs.length} jobs (${props.jobs.map((job) => job.name).join(', ')}), over syncwarden's limit of ${MAX_JOBS_PER_GROUP} jobs per group, which keeps each nested stack under CloudFormation's 500 resources and 1 MB: pin one of them to a group with room with its "group" field (it alone is replaced), or split the jobs over two deployments.`,
-      );
-    }
     super(scope, id, {
       description:
         `syncwarden ${props.deploymentName}: sync jobs of group ${props.group} (${props.jobs.map((job) => job.name).join(', ')})`.slice(

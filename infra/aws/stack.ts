@@ -4,10 +4,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { groupId, jobsByGroup } from '../config/job-groups.js';
+import { groupId, jobsByGroup, overfullGroupProblem } from '../config/job-groups.js';
 import type { SyncWardenConfig } from '../config/schema.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ClockSkewMonitor } from './clock-skew-monitor.js';
+import { DeployLimitError } from './deploy-limits.js';
 import { JobGroupStack } from './job-group-stack.js';
 import type { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
@@ -45,7 +46,11 @@ export class SyncWardenStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: config.alarmEmail });
     // Each job lives in the nested stack of its group (infra/config/job-groups.ts: why, and why a job never
     // moves); the parent keeps what the jobs share.
-    this.jobGroups = [...jobsByGroup(config.jobs)].map(
+    const groups = jobsByGroup(config.jobs);
+    // Before CDK's own resource check, which would fail synth with a stack trace.
+    const overfull = overfullGroupProblem(groups);
+    if (overfull) throw new DeployLimitError(overfull);
+    this.jobGroups = [...groups].map(
       ([group, jobs]) =>
         new JobGroupStack(this, {
           group,

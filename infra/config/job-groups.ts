@@ -49,3 +49,21 @@ export function jobsByGroup<T extends { readonly name: string; readonly group?: 
   for (const job of jobs) groups.get(groupOf(job))?.push(job);
   return groups;
 }
+
+/**
+ * The sentence refusing a group over MAX_JOBS_PER_GROUP, naming its jobs and the emptiest groups to pin one
+ * to; undefined when every group has room.
+ */
+export function overfullGroupProblem(
+  groups: ReadonlyMap<number, readonly { readonly name: string }[]>,
+): string | undefined {
+  const over = [...groups].find(([, jobs]) => jobs.length > MAX_JOBS_PER_GROUP);
+  if (!over) return undefined;
+  const [group, jobs] = over;
+  const sizeOf = (candidate: number) => groups.get(candidate)?.length ?? 0;
+  const roomiest = Array.from({ length: JOB_GROUP_COUNT }, (_, candidate) => candidate)
+    .sort((a, b) => sizeOf(a) - sizeOf(b) || a - b)
+    .slice(0, 3)
+    .map((candidate) => `${candidate} (${sizeOf(candidate)} jobs)`);
+  return `Job group ${groupId(group)} would hold ${jobs.length} jobs (${jobs.map((job) => job.name).join(', ')}), over syncwarden's limit of ${MAX_JOBS_PER_GROUP} jobs per group, which keeps each nested stack under CloudFormation's 500 resources and 1 MB: pin one of them to a group with room with its "group" field, such as ${roomiest.join(', ')} (it alone is replaced), or split the jobs over two deployments.`;
+}

@@ -50,7 +50,9 @@ describe('too many jobs in one group', () => {
       expectSentence((error as Error).message, {
         count: `Jobs03 would hold ${MAX_JOBS_PER_GROUP + 1} jobs (job-0, job-1`,
         limit: `${MAX_JOBS_PER_GROUP} jobs per group`,
-        remedy: /pin one of them .*"group" field.*or split the jobs over two deployments/,
+        // Group 3 holds them all: every other group is empty, and the lowest-numbered are proposed.
+        remedy:
+          /pin one of them .*"group" field, such as 0 \(0 jobs\), 1 \(0 jobs\), 2 \(0 jobs\) .*or split the jobs over two deployments/,
       });
     }
   });
