@@ -41,7 +41,10 @@ export class QuarantineBucket extends Construct {
         id: 'AwsSolutions-IAM5',
         reason:
           "Object names are made per quarantined row (its time, key hash and content hash), so the grant names the job's own prefix, quarantine/<job>/*, and only s3:PutObject. This policy holds nothing else.",
-        appliesTo: [{ regex: '/^Resource::<QuarantineBucket.*\\.Arn>\\/quarantine\\/.*\\/\\*$/g' }],
+        // The bucket's ARN, or in a job group's nested stack the parameter CDK passes it in.
+        appliesTo: [
+          { regex: '/^Resource::<(referenceto.*)?QuarantineBucket.*\\.?Arn>\\/quarantine\\/.*\\/\\*$/g' },
+        ],
       },
     ]);
   }

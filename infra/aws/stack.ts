@@ -1,16 +1,19 @@
-// The syncwarden stack: assembles the tables, one sync job per configured job, a key rotation for each
-// job that asks for one, the clock-skew monitor, the alarm topic and the monitoring, and states the outputs an operator needs. No logic of its own.
+// The syncwarden stack: assembles the shared resources (tables, alarm topic, quarantine bucket, clock-skew
+// monitor and its monitoring), one nested stack per group of jobs (job-group-stack.ts: each job's function,
+// secret, rotation, alarms), and states the outputs an operator needs. No logic of its own.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { groupId, jobsByGroup, overfullGroupProblem } from '../config/job-groups.js';
 import type { SyncWardenConfig } from '../config/schema.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ClockSkewMonitor } from './clock-skew-monitor.js';
-import { KeyRotation } from './key-rotation.js';
+import { DeployLimitError } from './deploy-limits.js';
+import { JobGroupStack } from './job-group-stack.js';
+import type { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
 import { QuarantineBucket } from './quarantine-bucket.js';
-import { SecretAccess } from './secret-access.js';
-import { SyncJob } from './sync-job.js';
+import type { SyncJob } from './sync-job.js';
 import { SyncWardenTables } from './tables.js';
 
 export interface SyncWardenStackProps extends StackProps {
@@ -24,7 +27,9 @@ export class SyncWardenStack extends Stack {
   readonly rotations: readonly KeyRotation[];
   readonly clockSkewMonitor: ClockSkewMonitor | undefined;
   readonly alarmTopic: AlarmTopic;
-  readonly monitoring: Monitoring;
+  /** The clock-skew monitor's alarms and dashboard; each job group has its own Monitoring. */
+  readonly monitoring: Monitoring | undefined;
+  readonly jobGroups: readonly JobGroupStack[];
 
   constructor(scope: Construct, id: string, props: SyncWardenStackProps) {
     super(scope, id, {
@@ -38,25 +43,29 @@ export class SyncWardenStack extends Stack {
     const quarantineBucket = config.jobs.some((job) => job.sync.rejectedRecords === 'quarantine')
       ? new QuarantineBucket(this, 'QuarantineBucket')
       : undefined;
-    this.jobs = config.jobs.map(
-      (job) =>
-        new SyncJob(this, `Job-${job.name}`, {
-          job,
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: config.alarmEmail });
+    // Each job lives in the nested stack of its group (infra/config/job-groups.ts: why, and why a job never
+    // moves); the parent keeps what the jobs share.
+    const groups = jobsByGroup(config.jobs);
+    // Before CDK's own resource check, which would fail synth with a stack trace.
+    const overfull = overfullGroupProblem(groups);
+    if (overfull) throw new DeployLimitError(overfull);
+    this.jobGroups = [...groups].map(
+      ([group, jobs]) =>
+        new JobGroupStack(this, {
+          group,
+          jobs,
+          deploymentName: this.stackName,
           tables: this.tables,
+          alarmAction: this.alarmTopic.action,
+          quarantineBucket,
           logRetention,
-          ...(quarantineBucket && job.sync.rejectedRecords === 'quarantine' ? { quarantineBucket } : {}),
+          breakGlassRoleArn: config.breakGlassRoleArn,
         }),
     );
-    const { breakGlassRoleArn } = config;
-    this.rotations = this.jobs.flatMap((job) =>
-      job.job.rotation
-        ? [new KeyRotation(this, `Rotation-${job.job.name}`, { job, logRetention, breakGlassRoleArn })]
-        : [],
-    );
-    for (const job of this.jobs.filter((created) => created.secretCreated)) {
-      const rotation = this.rotations.find((r) => r.jobName === job.job.name);
-      new SecretAccess(this, `SecretAccess-${job.job.name}`, { job, rotation, breakGlassRoleArn });
-    }
+    const byName = new Map(this.jobGroups.flatMap((group) => group.jobs.map((job) => [job.job.name, job])));
+    this.jobs = config.jobs.map((job) => byName.get(job.name) as SyncJob);
+    this.rotations = this.jobGroups.flatMap((group) => group.rotations);
     this.clockSkewMonitor = config.clockSkew
       ? new ClockSkewMonitor(this, 'ClockSkew', {
           config: config.clockSkew,
@@ -64,23 +73,35 @@ export class SyncWardenStack extends Stack {
           logRetention,
         })
       : undefined;
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: config.alarmEmail });
-    this.monitoring = new Monitoring(this, 'Monitoring', {
-      jobs: this.jobs,
-      rotations: this.rotations,
-      clockSkewMonitor: this.clockSkewMonitor,
-      alarmAction: this.alarmTopic.action,
-    });
+    // The parent's dashboard and alarms: the clock-skew monitor's (each group has its jobs').
+    this.monitoring = this.clockSkewMonitor
+      ? new Monitoring(this, 'Monitoring', {
+          jobs: [],
+          clockSkewMonitor: this.clockSkewMonitor,
+          alarmAction: this.alarmTopic.action,
+        })
+      : undefined;
 
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic every alarm notifies (subscribe more endpoints to it)',
       value: this.alarmTopic.topic.topicArn,
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      description:
-        'CloudWatch dashboard of runs, records, lag, duration, Access Denied causes and clock skew',
-      value: this.monitoring.dashboardUrl(),
-    });
+    if (this.monitoring) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'CloudWatch dashboard of clock skew (each job group has its own dashboard of its jobs)',
+        value: this.monitoring.dashboardUrl(),
+      });
+    }
+    for (const group of this.jobGroups) {
+      new CfnOutput(this, `DashboardUrl${groupId(group.group)}`, {
+        description:
+          `CloudWatch dashboard of runs, records, lag, duration and Access Denied causes of ${group.jobs.map((job) => job.job.name).join(', ')}`.slice(
+            0,
+            1024,
+          ),
+        value: group.monitoring.dashboardUrl(),
+      });
+    }
     new CfnOutput(this, 'ControlTableName', { value: this.tables.control.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: this.tables.records.tableName });
     if (quarantineBucket) {

@@ -8,6 +8,7 @@ import {
 import { REJECTED_RECORDS_POLICIES, SYNC_DEFAULTS } from '../../functions/sync/sync-config.js';
 import { DEFAULTS } from './defaults.js';
 import { existingSecretProblem, integer, kmsKeyArn, name, schedule, url } from './fields.js';
+import { JOB_GROUP_COUNT } from './job-groups.js';
 import { rotationSchema } from './rotation-schema.js';
 import { caFileSchema, proxySchema } from './transport-schema.js';
 
@@ -98,6 +99,11 @@ export const jobSchema = z.strictObject({
       rejectedRecords: SYNC_DEFAULTS.rejectedRecords,
     }),
   rotation: rotationSchema.optional(),
+  group: integer(
+    0,
+    JOB_GROUP_COUNT - 1,
+    "the nested stack the job's resources live in, instead of the one its name hashes to",
+  ).optional(),
 });
 
 /** The cold-start loader's own endpoint rules (functions/endpoint/endpoint-rules.ts), at synth. */

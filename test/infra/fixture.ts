@@ -1,10 +1,14 @@
-// Synthesizes the stack from a configuration for the infra tests. Bundling is real only where a test
-// asks for it (esbuild per function); CloudFormation's built-in validation (seconds per synth) is off.
+// Synthesizes the stack from a configuration for the infra tests, with the app's own limit checks. Bundling
+// is real only where a test asks for it (esbuild per function); CloudFormation's built-in validation
+// (seconds per synth) is off. `template` is the merged view of the parent and the job groups
+// (deployment-templates.ts); `templates` has each one as synthesized.
 import { readFileSync } from 'node:fs';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import type { SyncWardenStack } from '../../infra/aws/stack.js';
-import { createSyncWardenApp } from '../../infra/aws/synth.js';
+import { createSyncWardenApp, synthesizeWithinLimits } from '../../infra/aws/synth.js';
+import { groupId, groupOf } from '../../infra/config/job-groups.js';
+import { type DeploymentTemplates, deploymentTemplates } from './deployment-templates.js';
 
 type Json = Record<string, unknown>;
 
@@ -15,18 +19,32 @@ export function exampleConfig(): Json {
 
 export interface Synthesized {
   readonly stack: SyncWardenStack;
+  /** The parent and every job group in one template, the groups' parameters bound (deployment-templates.ts). */
   readonly template: Template;
+  readonly templates: DeploymentTemplates;
 }
 
 export function synthesize(config: unknown, options: { bundle?: boolean } = {}): Synthesized {
-  const { stack } = createSyncWardenApp({
+  const { app, stack } = createSyncWardenApp({
     context: {
       syncwarden: config,
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
     builtinCloudFormationValidation: false,
   });
-  return { stack, template: Template.fromStack(stack) };
+  synthesizeWithinLimits(app);
+  const templates = deploymentTemplates(stack);
+  return { stack, template: templates.merged, templates };
+}
+
+/** The nested template of the group a job lives in (infra/config/job-groups.ts). */
+export function groupTemplateOf(
+  templates: DeploymentTemplates,
+  job: { readonly name: string; readonly group?: number | undefined },
+): Template {
+  const template = templates.groups.get(groupId(groupOf(job)));
+  if (!template) throw new Error(`no group template for job ${job.name}`);
+  return template;
 }
 
 /** The one resource of a type whose properties match, or a failure naming how many matched. */

@@ -1,13 +1,14 @@
 // Every alarm: its metric, threshold, comparison, missing-data rule and the topic it notifies; the topic,
 // the dashboard and the outputs. Synthesized once without bundling (the code does not matter here).
 import type { CfnResource } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/monitoring.js';
-import { exampleConfig, only, secretArnPattern, synthesize } from './fixture.js';
+import { groupId, groupOf } from '../../infra/config/job-groups.js';
+import { exampleConfig, groupTemplateOf, only, secretArnPattern, synthesize } from './fixture.js';
 
-const { stack, template } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
+const { stack, template, templates } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
 const [job] = stack.jobs;
 if (!job) throw new Error('the example configuration has one job');
 const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
@@ -355,9 +356,15 @@ describe('alarm topic', () => {
 });
 
 describe('dashboard and outputs', () => {
-  it('shows runs, records, lag, duration against timeout, Access Denied by cause and skew with its bound', () => {
-    const { resource } = only(template, 'AWS::CloudWatch::Dashboard');
-    const body = JSON.stringify((resource.Properties as Json).DashboardBody);
+  const dashboardBody = (of: Template) =>
+    JSON.stringify((only(of, 'AWS::CloudWatch::Dashboard').resource.Properties as Json).DashboardBody);
+
+  it("shows skew with its bound on the parent's dashboard", () => {
+    expect(dashboardBody(templates.parent)).toContain('thingworx: offset and bound (ms)');
+  });
+
+  it("shows runs, records, lag, duration against timeout and Access Denied by cause on its group's dashboard", () => {
+    const body = dashboardBody(groupTemplateOf(templates, job.job));
     for (const title of [
       'sensor-stream: runs and outcomes',
       'sensor-stream: records synced',
@@ -366,7 +373,6 @@ describe('dashboard and outputs', () => {
       'sensor-stream: run duration vs timeout (ms)',
       'sensor-stream: Access Denied by cause',
       'sensor-stream: app key days to expiry',
-      'thingworx: offset and bound (ms)',
     ]) {
       expect(body).toContain(title);
     }
@@ -378,8 +384,10 @@ describe('dashboard and outputs', () => {
     expect(body).toContain('\\"value\\":3,\\"label\\":\\"cannot catch up (alarm)\\"');
   });
 
-  it('outputs the topic ARN, the dashboard URL and the rotated secret', () => {
+  it("outputs the topic ARN, the dashboard URLs (clock skew's, and each job group's) and the rotated secret", () => {
     template.hasOutput('AlarmTopicArn', { Value: topic });
+    const skewDashboard = stack.monitoring?.dashboard;
+    if (!skewDashboard) throw new Error('the example configures a clock-skew monitor');
     template.hasOutput('DashboardUrl', {
       Value: {
         'Fn::Join': [
@@ -387,10 +395,32 @@ describe('dashboard and outputs', () => {
           Match.arrayWith([
             '.console.aws.amazon.com/cloudwatch/home?region=',
             '#dashboards:name=',
-            { Ref: logicalId(stack.monitoring.dashboard) },
+            { Ref: logicalId(skewDashboard) },
           ]),
         ],
       },
+    });
+    const group = groupId(groupOf(job.job));
+    // The group's dashboard, named after the deployment and the group, through its nested stack's output.
+    templates.parent.hasOutput(`DashboardUrl${group}`, {
+      Description: Match.stringLikeRegexp('sensor-stream'),
+      Value: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            '#dashboards:name=',
+            {
+              'Fn::GetAtt': [
+                Match.stringLikeRegexp(`^${group}NestedStack`),
+                Match.stringLikeRegexp(`^Outputs\\..*Monitoring${group}Dashboard`),
+              ],
+            },
+          ]),
+        ],
+      },
+    });
+    groupTemplateOf(templates, job.job).hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: `SyncWarden-${group}`,
     });
     template.hasOutput('*', {
       Value: 'SyncWarden/sensor-stream/app-key',

@@ -18,7 +18,7 @@ import {
   X_RAY,
 } from './fixture.js';
 
-const { stack, template } = synthesize(exampleConfig(), { bundle: true });
+const { stack, template, templates } = synthesize(exampleConfig(), { bundle: true });
 const [job] = stack.jobs;
 if (!job) throw new Error('the example configuration has one job');
 const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
@@ -348,7 +348,10 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('snapshot', () => {
-  it('matches the stored template (asset hashes stripped)', () => {
-    expect(withoutAssetHashes(template)).toMatchSnapshot();
+  it('matches the stored templates, the parent and each job group as deployed (asset hashes stripped)', () => {
+    expect({
+      parent: withoutAssetHashes(templates.parent),
+      groups: Object.fromEntries([...templates.groups].map(([id, group]) => [id, withoutAssetHashes(group)])),
+    }).toMatchSnapshot();
   });
 });

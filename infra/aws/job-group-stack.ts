@@ -1,0 +1,89 @@
+// One group of jobs in a nested stack of its own (infra/config/job-groups.ts says which jobs and why):
+// each job's sync function, secret and its policy, schedule, rotation, and the group's alarms and dashboard.
+// The shared resources (tables, alarm topic, quarantine bucket, clock-skew monitor) stay in the parent;
+// CDK passes the few the jobs reference as the nested stack's parameters.
+import { NestedStack } from 'aws-cdk-lib';
+import type * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { groupId } from '../config/job-groups.js';
+import type { JobConfig } from '../config/schema.js';
+import { KeyRotation } from './key-rotation.js';
+import { Monitoring } from './monitoring.js';
+import type { QuarantineBucket } from './quarantine-bucket.js';
+import { SecretAccess } from './secret-access.js';
+import { SyncJob } from './sync-job.js';
+import type { SyncWardenTables } from './tables.js';
+
+export interface JobGroupStackProps {
+  /** The group's number (infra/config/job-groups.ts#groupOf). */
+  readonly group: number;
+  readonly jobs: readonly JobConfig[];
+  /** The deployment's stack name: what secrets, alarms and dashboards are named after. */
+  readonly deploymentName: string;
+  readonly tables: SyncWardenTables;
+  readonly alarmAction: cloudwatchActions.SnsAction;
+  readonly quarantineBucket?: QuarantineBucket | undefined;
+  readonly logRetention: logs.RetentionDays;
+  readonly breakGlassRoleArn?: string | undefined;
+}
+
+export class JobGroupStack extends NestedStack {
+  readonly group: number;
+  readonly jobs: readonly SyncJob[];
+  readonly rotations: readonly KeyRotation[];
+  readonly monitoring: Monitoring;
+  private readonly deploymentName: string | undefined;
+
+  constructor(scope: Construct, props: JobGroupStackProps) {
+    const id = groupId(props.group);
+    super(scope, id, {
+      description:
+        `syncwarden ${props.deploymentName}: sync jobs of group ${props.group} (${props.jobs.map((job) => job.name).join(', ')})`.slice(
+          0,
+          1024,
+        ),
+    });
+    this.group = props.group;
+    this.deploymentName = props.deploymentName;
+    const { tables, logRetention, quarantineBucket, breakGlassRoleArn } = props;
+
+    this.jobs = props.jobs.map(
+      (job) =>
+        new SyncJob(this, `Job-${job.name}`, {
+          job,
+          tables,
+          logRetention,
+          ...(quarantineBucket && job.sync.rejectedRecords === 'quarantine' ? { quarantineBucket } : {}),
+        }),
+    );
+    this.rotations = this.jobs.flatMap((job) =>
+      job.job.rotation
+        ? [new KeyRotation(this, `Rotation-${job.job.name}`, { job, logRetention, breakGlassRoleArn })]
+        : [],
+    );
+    for (const job of this.jobs.filter((created) => created.secretCreated)) {
+      const rotation = this.rotations.find((r) => r.jobName === job.job.name);
+      new SecretAccess(this, `SecretAccess-${job.job.name}`, { job, rotation, breakGlassRoleArn });
+    }
+    // One Monitoring per group: a job's ~11 alarms must sit beside its resources (1,100 alarms for 100 jobs
+    // would not fit one stack), and one dashboard holds at most 500 widgets. Its id names the group so that
+    // logical ids stay unique across the deployment's templates.
+    this.monitoring = new Monitoring(this, `Monitoring${id}`, {
+      jobs: this.jobs,
+      rotations: this.rotations,
+      alarmAction: props.alarmAction,
+      dashboardName: `${props.deploymentName}-${id}`,
+    });
+  }
+
+  /**
+   * The deployment's name, not the generated name of this nested stack: resources named after the stack
+   * (the secrets `<stack>/<job>/app-key`, the alarms `<stack>-<job>-...`) keep the names they have in a
+   * single-stack deployment, and the README's names hold.
+   */
+  override get stackName(): string {
+    // Stack's constructor reads the name before this constructor has set it.
+    return this.deploymentName ?? super.stackName;
+  }
+}
