@@ -4,7 +4,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
-import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/monitoring.js';
+import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/job-alarms.js';
 import { exampleConfig, only, secretArnPattern, synthesize } from './fixture.js';
 
 const { stack, template } = synthesize({ ...exampleConfig(), alarmEmail: 'ops@example.com' });
