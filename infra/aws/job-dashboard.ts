@@ -1,5 +1,6 @@
 // The dashboard widgets of one sync job: runs and outcomes, records, lag, runs behind, duration, Access
-// Denied causes, the key's days to expiry and the lease lock, with each alarm's threshold drawn in.
+// Denied causes, the key's days to expiry (and whether it is unknown) and the lease lock, with each
+// alarm's threshold drawn in.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
@@ -66,6 +67,8 @@ export function jobWidgets(job: JobConfig, metrics: SyncJobMetrics): cloudwatch.
       title: `${name}: app key days to expiry`,
       left: [metrics.appKeyDaysToExpiry(runsPeriod).with({ label: 'days left, min' })],
       leftAnnotations: [{ value: expiryAlarmDays, label: 'alarm', color: cloudwatch.Color.RED }],
+      // 1 while no run can tell the days: the line on the left then stops, and this says why.
+      right: [metrics.appKeyExpiryUnknown(runsPeriod).with({ label: 'expiry unknown (1), max' })],
       width: 8,
     }),
     new cloudwatch.GraphWidget({
