@@ -1,10 +1,9 @@
-// Key expiry: the days left are published before a run's first request, so an alarm fires before the
-// key expires; a key past `expiresAt` is refused before it is sent (a request would only produce a
-// 401) by the endpoint client (auth-retry.ts), which reports it as every other Access Denied cause.
+// Key expiry: the days left are published before a run's first page (expiry-report.ts), so an alarm
+// fires before the key expires; a key past `expiresAt` is refused before it is sent (a request would
+// only produce a 401) by the endpoint client (auth-retry.ts), which reports it as every other Access
+// Denied cause.
 
-import type { Clock } from '../shared/clock.js';
 import { SyncWardenError } from '../shared/errors.js';
-import type { MetricsSink } from '../shared/observability.js';
 import type { AppKey } from './key-source.js';
 
 const MS_PER_DAY = 24 * 60 * 60 * 1000;
@@ -36,14 +35,4 @@ export function assertKeyNotExpired(key: AppKey, source: string, nowMs: number):
   if (key.expiresAt !== undefined && key.expiresAt.getTime() <= nowMs) {
     throw new ExpiredKeyError(source, key.versionId, key.expiresAt, new Date(nowMs), key.keyName);
   }
-}
-
-/** Publishes `AppKeyDaysToExpiry` (negative once expired) when the key carries an expiry; returns the days. */
-export function publishDaysToExpiry(
-  key: AppKey,
-  deps: { readonly clock: Clock; readonly metrics: MetricsSink },
-): number | undefined {
-  const days = daysToExpiry(key, deps.clock.nowMs());
-  if (days !== undefined) deps.metrics.addMetric('AppKeyDaysToExpiry', 'None', Math.round(days * 100) / 100);
-  return days;
 }

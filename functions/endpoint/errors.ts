@@ -48,6 +48,13 @@ export class EndpointHttpError extends SyncWardenError {
  */
 export class EntityNotFoundError extends EndpointHttpError {}
 
+/**
+ * A 401/403 to an entity service the caller asked with `refusalIsAnswer`: the server's "no" is the answer
+ * (the key may not call that service), so it was neither retried with a re-read key nor reported as an
+ * Access Denied of the run. `status` is the status answered.
+ */
+export class ServiceRefusedError extends EndpointHttpError {}
+
 /** A 2xx answer that is not the expected JSON (wrong content type, truncated or malformed body). */
 export class InvalidResponseError extends SyncWardenError {
   constructor(

@@ -13,6 +13,7 @@ import {
   EndpointUnreachableError,
   EntityNotFoundError,
   InvalidResponseError,
+  ServiceRefusedError,
 } from './errors.js';
 import {
   redactHeaderValue,
@@ -43,6 +44,8 @@ export interface SendMode {
     readonly idempotent: boolean;
     /** Asked on a 403 before it counts as a denial: false makes it an EntityNotFoundError. */
     readonly entityExists?: () => Promise<boolean>;
+    /** A 401/403 is the service's answer: thrown as ServiceRefusedError, with no re-read, wait or report. */
+    readonly refusalIsAnswer?: boolean;
   };
 }
 
@@ -223,6 +226,11 @@ export class RequestLoop {
         return response;
       }
 
+      if ((status === 401 || status === 403) && mode.entityService?.refusalIsAnswer) {
+        throw new ServiceRefusedError(`${requestName} answered ${status}`, status, {
+          bodySnippet: this.errorBodySnippet(response.body, key, mode),
+        });
+      }
       if (status === 403) await this.refuseMissingEntity(response, key, mode, requestName);
       if (status === 401 || status === 403) {
         const rereading = authRetried ? 'none' : mode.authRetry ? 'retry' : 'compare';

@@ -77,6 +77,13 @@ export interface EntityServiceOptions {
    * are redacted from everything this client reports afterwards. @default false
    */
   readonly answersSecret?: boolean;
+  /**
+   * A 401/403 is the service's own answer ("this key may not call it"), not a failure of the caller: it
+   * is thrown as ServiceRefusedError at once, without re-reading the key, waiting, or reporting an
+   * Access Denied (no log line, no AuthFailure). For optional lookups such as a key reading its own
+   * expiry; a request the run depends on must never set it. @default false
+   */
+  readonly refusalIsAnswer?: boolean;
 }
 
 export type ProbeResult =
@@ -188,6 +195,7 @@ export class ThingWorxClient {
       entityService: {
         idempotent: options.idempotent,
         ...(options.entityExists ? { entityExists: options.entityExists } : {}),
+        ...(options.refusalIsAnswer ? { refusalIsAnswer: true } : {}),
       },
     };
     try {

@@ -5,10 +5,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from '../app-key/cached-key-source.js';
+import { KeyExpiryReporter } from '../app-key/expiry-report.js';
 import { FileKeySource } from '../app-key/file-source.js';
-import { publishDaysToExpiry } from '../app-key/key-expiry.js';
-import type { KeySource } from '../app-key/key-source.js';
+import type { AppKey, KeySource } from '../app-key/key-source.js';
 import { SecretsManagerKeySource } from '../app-key/secrets-manager-source.js';
+import { askServerForExpiry } from '../app-key/server-expiry.js';
 import { endpointTransport } from '../endpoint/proxy-config.js';
 import { ThingWorxClient } from '../endpoint/thingworx-client.js';
 import { createLeaseLock } from '../lock/lease-lock.js';
@@ -53,6 +54,11 @@ export function createSyncDependencies(
   // Once per container: the proxy's credentials and the secret's CAs are read per request from the key cache.
   const transport = endpointTransport(config.endpoint.transport, keySource);
   const { controlTable, recordsTable } = config.tables;
+  // Once per container: it remembers the server's last answer about the key for the runs that skip.
+  const keyExpiry = new KeyExpiryReporter({ clock, metrics, logger });
+  // The secret's own keyName wins: a rotation writes it with the key it names.
+  const named = (key: AppKey): AppKey =>
+    key.keyName === undefined && config.appKeyName ? { ...key, keyName: config.appKeyName } : key;
 
   return {
     settings: {
@@ -99,9 +105,7 @@ export function createSyncDependencies(
           })
         : undefined,
     openSource: async ({ fetchDeadlineMs, skew, onAccessDenied }) => {
-      // The days the key has left, before any request. An expired key is refused by the client before it
-      // is sent, and reported like every other denial: `Access denied: expired-key`, AuthFailure, evidence.
-      publishDaysToExpiry(await keySource.get(), { clock, metrics });
+      const key = await keySource.get();
       const client = new ThingWorxClient(
         {
           baseUrl: config.endpoint.baseUrl.href,
@@ -120,7 +124,14 @@ export function createSyncDependencies(
           onAccessDenied: (diagnosis) => onAccessDenied(diagnosis.cause),
         },
       );
+      // The days the key has left, before the first page: from the secret, else from the key's own
+      // GetExpirationDate. An expired key is refused by the client before it is sent, and reported like
+      // every other denial: `Access denied: expired-key`, AuthFailure, evidence.
+      await keyExpiry.reportForRun(named(key), (keyName) => askServerForExpiry(client, keyName));
       return streamReader(client, config.endpoint, config);
+    },
+    publishKeyExpiryOnSkip: async () => {
+      keyExpiry.reportForSkippedRun(named(await keySource.get()));
     },
     clock,
     metrics,

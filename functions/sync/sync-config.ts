@@ -22,6 +22,8 @@ export interface SyncConfig {
   };
   /** Exactly one of these names where the app key comes from. */
   readonly appKey: { readonly secretId: string } | { readonly file: string };
+  /** The key's name on ThingWorx when the secret names none: the run can then ask the server its expiry. */
+  readonly appKeyName: string | undefined;
   readonly pageSize: number;
   readonly timestampField: string;
   readonly keyFields: readonly string[];
@@ -112,6 +114,7 @@ export function loadSyncConfig(env: Env): SyncConfig {
       transport: readTransportConfig(read),
     },
     appKey: secretId ? { secretId } : { file: file as string },
+    appKeyName: read.optionalString('APP_KEY_NAME'),
     pageSize: read.integer('PAGE_SIZE', { default: SYNC_DEFAULTS.pageSize, min: 1, max: 10_000 }),
     timestampField: read.string('TIMESTAMP_FIELD', SYNC_DEFAULTS.timestampField),
     keyFields: read.list('KEY_FIELDS', SYNC_DEFAULTS.keyFields),

@@ -56,6 +56,11 @@ export interface SyncJobDependencies {
     /** Told the cause of every Access Denied answer, recovered or not, for the run ledger. */
     onAccessDenied: (cause: string) => void;
   }) => Promise<RecordReader>;
+  /**
+   * A run that skipped (lock held) publishes what it knows of the key's expiry without asking the server
+   * (expiry-report.ts), so the key alarms get data from every run.
+   */
+  readonly publishKeyExpiryOnSkip: () => Promise<void>;
   /** The endpoint's last measured clock skew, if the monitor measures it. */
   readonly lastSkew: () => Promise<MeasuredSkew | undefined>;
   readonly clock: Clock;
@@ -116,6 +121,14 @@ export async function runSync(deps: SyncJobDependencies, invocation: Invocation)
     throw error;
   }
   if (acquired.status === 'held') {
+    try {
+      await deps.publishKeyExpiryOnSkip();
+    } catch (error) {
+      // The secret could not be read: the skip stays a skip, and the run holding the lock publishes.
+      deps.logger.warn('Could not publish the app key expiry of a skipped run', {
+        error: describeError(error),
+      });
+    }
     const { owner, fence, leaseUntilMs } = acquired.holder;
     const until = leaseUntilMs === undefined ? 'unknown' : new Date(leaseUntilMs).toISOString();
     return finish(deps, run, {

@@ -72,6 +72,10 @@ export class SyncJobMetrics {
   appKeyDaysToExpiry(period?: Duration) {
     return this.of('AppKeyDaysToExpiry', cloudwatch.Stats.MINIMUM, period);
   }
+  /** 1 from a run that cannot know when the key expires, 0 from one that knows (functions/app-key/expiry-report.ts). */
+  appKeyExpiryUnknown(period?: Duration) {
+    return this.of('AppKeyExpiryUnknown', cloudwatch.Stats.MAXIMUM, period);
+  }
   /** Published daily by the job's rotation function from its admin secret (functions/rotate-key/admin-key-check.ts). */
   adminKeyDaysToExpiry(period?: Duration) {
     return this.of(ADMIN_KEY_DAYS_TO_EXPIRY_METRIC, cloudwatch.Stats.MINIMUM, period);

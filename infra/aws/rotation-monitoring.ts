@@ -4,19 +4,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import type { AlarmFactory } from './alarm-factory.js';
 import type { KeyRotation } from './key-rotation.js';
 import { SyncJobMetrics } from './metrics.js';
 
 /** Alarm when the admin key expires within this many days: a week to replace it by hand. */
 export const ADMIN_KEY_EXPIRY_ALARM_DAYS = 7;
-
-/** How Monitoring makes an alarm: named, with the alarm topic as its action, on its status widget. */
-export type AlarmFactory = (
-  scope: Construct,
-  id: string,
-  name: string,
-  props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'evaluationPeriods'> & { evaluationPeriods?: number },
-) => cloudwatch.Alarm;
 
 /** A failed step throws, so the rotation function's Errors count failed rotations. Returns its widgets. */
 export function monitorRotation(

@@ -227,6 +227,7 @@ export function syncEnvironment(
     ENDPOINT_SERVICE: job.endpoint.service,
     APP_KEY_HEADER: job.endpoint.keyHeader,
     APP_KEY_SECRET_ID: resources.secretId,
+    ...(job.endpoint.keyName ? { APP_KEY_NAME: job.endpoint.keyName } : {}),
     REQUEST_TIMEOUT_MS: String(job.endpoint.requestTimeoutMs),
     PAGE_SIZE: String(job.sync.pageSize),
     TIMESTAMP_FIELD: job.sync.timestampField,

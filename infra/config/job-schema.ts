@@ -50,11 +50,15 @@ export const jobSchema = z.strictObject({
         .min(1)
         .superRefine((value, ctx) => reportProblem(ctx, keyHeaderProblem(value)))
         .default(DEFAULTS.endpoint.keyHeader),
+      keyName: z.string().trim().min(1).optional(),
       requestTimeoutMs: integer(100, 900_000).default(DEFAULTS.endpoint.requestTimeoutMs),
       proxy: proxySchema.optional(),
       caFile: caFileSchema.optional(),
     },
-    { error: 'expected { "baseUrl", "thing", "service"?, "proxy"?, "caFile"? }' },
+    {
+      error:
+        'expected { "baseUrl", "thing", "service"?, "keyHeader"?, "keyName"?, "requestTimeoutMs"?, "proxy"?, "caFile"? }',
+    },
   ),
   secret,
   secretKmsKeyArn: kmsKeyArn.optional(),

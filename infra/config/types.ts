@@ -26,6 +26,11 @@ export interface EndpointConfig {
   readonly service: string;
   /** Header the key travels in. @default 'appKey' */
   readonly keyHeader: string;
+  /**
+   * The app key's name on ThingWorx, for a secret that names no key (a plain string): lets a run ask the
+   * server when the key expires. The secret's own `keyName` wins. @default - none
+   */
+  readonly keyName?: string | undefined;
   /** Timeout of one request. @default 15000 */
   readonly requestTimeoutMs: number;
   /** Forward proxy (CONNECT) to reach the server through; its credentials go in the job's secret. @default - direct */

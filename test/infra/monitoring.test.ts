@@ -4,7 +4,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
-import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/monitoring.js';
+import { RUNS_BEHIND_ALARM_RUNS } from '../../infra/aws/job-alarms.js';
 import { groupId, groupOf } from '../../infra/config/job-groups.js';
 import { exampleConfig, groupTemplateOf, only, secretArnPattern, synthesize } from './fixture.js';
 
@@ -28,8 +28,8 @@ const dimensions = (map: Record<string, string>) =>
 describe('alarms', () => {
   it('every alarm notifies the alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Json }[];
-    // 11 per job (records-quarantined included), 2 for the example job's key rotation (failed step, admin key expiring), 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
-    expect(alarms.length).toBe(11 + 2 + 5);
+    // 12 per job (records-quarantined and app-key-expiry-unknown included), 2 for the example job's key rotation (failed step, admin key expiring), 5 for the clock-skew monitor (its target's skew, failed and inconsistent measurements; its Lambda errors and dead letters).
+    expect(alarms.length).toBe(12 + 2 + 5);
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions).toEqual([topic]);
       expect(Properties.ActionsEnabled).toBe(true);
@@ -89,6 +89,16 @@ describe('alarms', () => {
       6,
       'ignore',
     ],
+    // Any run that cannot know (a skipped run that did not look publishes nothing); the state holds between runs.
+    [
+      'sensor-stream-app-key-expiry-unknown',
+      'AppKeyExpiryUnknown',
+      'Maximum',
+      3600,
+      'GreaterThanOrEqualToThreshold',
+      1,
+      'ignore',
+    ],
   ])(
     '%s: %s %s over %i s %s %d (missing data: %s)',
     (name, metricName, statistic, period, operator, threshold, missing) => {
@@ -105,6 +115,27 @@ describe('alarms', () => {
       });
     },
   );
+
+  it('every job has its own app-key-expiry-unknown alarm on its own metric, saying what to do', () => {
+    const [first] = exampleConfig().jobs as Json[];
+    const second = { ...first, name: 'second-stream', rotation: undefined, skewTarget: undefined };
+    const twoJobs = synthesize({ ...exampleConfig(), jobs: [first, second] }).template;
+    for (const name of ['sensor-stream', 'second-stream']) {
+      const found = only(twoJobs, 'AWS::CloudWatch::Alarm', {
+        AlarmName: `SyncWarden-${name}-app-key-expiry-unknown`,
+      }).resource.Properties as Json;
+      expect(found).toMatchObject({
+        MetricName: 'AppKeyExpiryUnknown',
+        Dimensions: dimensions({ Job: name }),
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+      expect(found.AlarmDescription).toContain('"expiresAt"');
+      expect(found.AlarmDescription).toContain('GetExpirationDate');
+      expect(found.AlarmDescription).toContain(`${name}-app-key-expiring cannot fire`);
+    }
+  });
 
   it('the gap alarm says it treats missing data as breaching', () => {
     expect(alarm('sensor-stream-no-successful-run').AlarmDescription).toMatch(
@@ -382,6 +413,8 @@ describe('dashboard and outputs', () => {
     expect(body).toContain('\\"RunsBehindInARow\\"');
     expect(body).toContain('\\"value\\":29100,\\"label\\":\\"stalled (alarm)\\"');
     expect(body).toContain('\\"value\\":3,\\"label\\":\\"cannot catch up (alarm)\\"');
+    // Beside the days left: whether a run could tell them at all.
+    expect(body).toContain('\\"AppKeyExpiryUnknown\\"');
   });
 
   it("outputs the topic ARN, the dashboard URLs (clock skew's, and each job group's) and the rotated secret", () => {

@@ -85,7 +85,8 @@ describe('sync Lambda', () => {
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
     const source = readFileSync(`${REPOSITORY_ROOT}functions/sync/sync-config.ts`, 'utf8');
     const read = new Set([...source.matchAll(/read\.\w+\('([A-Z_]+)'/g)].map((m) => m[1]));
-    const notSet = new Set(['APP_KEY_FILE', 'INITIAL_START']);
+    // Set only when configured: the example has no initialStart and no endpoint.keyName (below).
+    const notSet = new Set(['APP_KEY_FILE', 'INITIAL_START', 'APP_KEY_NAME']);
     const expected = [...read].filter((name) => name && !notSet.has(name));
     expect(Object.keys(env).sort()).toEqual([...expected, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'].sort());
     expect(env).toMatchObject({
@@ -113,6 +114,26 @@ describe('sync Lambda', () => {
       skewTarget: 'thingworx',
     });
     expect(config.endpoint.baseUrl.href).toBe('https://thingworx.example.com/');
+  });
+
+  it("passes endpoint.keyName as APP_KEY_NAME, which the sync takes as the key's name", () => {
+    const [example] = exampleConfig().jobs as Record<string, Record<string, unknown>>[];
+    const named = { ...example, endpoint: { ...example?.endpoint, keyName: 'sync-reader' } };
+    const synthesized = synthesize({ ...exampleConfig(), jobs: [named] });
+    const [namedJob] = synthesized.stack.jobs;
+    const syncFn =
+      synthesized.template.toJSON().Resources[
+        synthesized.stack.getLogicalId(namedJob?.function.function.node.defaultChild as CfnResource)
+      ];
+    const env = syncFn.Properties.Environment.Variables as Record<string, unknown>;
+    const resolved = Object.fromEntries(
+      Object.entries(env).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : `resolved-${name}`,
+      ]),
+    );
+    expect(env.APP_KEY_NAME).toBe('sync-reader');
+    expect(loadSyncConfig(resolved).appKeyName).toBe('sync-reader');
   });
 
   it('creates the placeholder secret the operator fills, and outputs its name', () => {

@@ -84,9 +84,14 @@ export async function startSyncHarness(
   const sim = await startThingWorxSimulator({ seed: 7, ...options.simulator });
   const keyDir = mkdtempSync(join(tmpdir(), 'syncwarden-key-'));
   const keyFile = join(keyDir, 'app-key.json');
-  const writeKey = (keyId: string) =>
-    writeFileSync(keyFile, JSON.stringify({ appKey: keyId, keyName: 'sync-test' }));
-  writeKey(sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` }).keyId);
+  // As a rotation writes it: the key's name and its expiry on the server, so a run need not ask the
+  // server (tests of the expiry lookup write a key file without expiresAt themselves).
+  const writeKey = ({ name, keyId }: { name: string; keyId: string }) => {
+    const expiresAtMs = sim.keys.list().find((key) => key.name === name)?.expiresAtMs ?? 0;
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    writeFileSync(keyFile, JSON.stringify({ appKey: keyId, keyName: name, expiresAt }));
+  };
+  writeKey(sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` }));
 
   const job = `${label}-job`;
   const config = loadSyncConfig({
@@ -135,7 +140,7 @@ export async function startSyncHarness(
     depsThatCrashAfterCommits: (n) => crashAfterCommits(deps, n),
     rotateKey: () => {
       const next = sim.keys.add({ name: `sync-test-${randomUUID().slice(0, 6)}` });
-      writeKey(next.keyId);
+      writeKey(next);
       return next;
     },
     gapReport: async () =>

@@ -111,8 +111,12 @@
  *   POST /Thingworx/Resources/EntityServices/Services/DeleteApplicationKey {name} → empty InfoTable
  *   POST /Thingworx/ApplicationKeys/<name>/Services/GetKeyID → {rows: [{result: keyId}]}
  *   POST /Thingworx/ApplicationKeys/<name>/Services/IsExpired → {rows: [{result: boolean}]} (server clock)
+ *   POST /Thingworx/ApplicationKeys/<name>/Services/GetExpirationDate → {rows: [{result: epoch ms}]} (DATETIME; PTC,
+ *     "Application Key Services": "Returns the expiration date of the application key",
+ *     http://support.ptc.com/help/thingworx_hc/thingworx_8_hc/en/ThingWorx/Help/Composer/Security/ApplicationKeys/ApplicationKeyServices.html)
  *   POST /Thingworx/ApplicationKeys/<name>/Services/SetExpirationDate {expirationDate} → empty InfoTable
- *   Each needs a key whose user may invoke that service name.
+ *   Each needs a key whose user may invoke that service name (else 403 "Not authorized for ServiceInvoke ..."):
+ *     a key's own GetExpirationDate too, so sim.keys.grant(user, 'GetExpirationDate') lets a sync key read its expiry.
  *
  * Back-end profiles (backend-profile.ts; SimulatorOptions.backend, sim.backend.set; default 'postgres'):
  *   ThingWorx stream semantics differ by persistence provider and by what stands in front of the server, and the

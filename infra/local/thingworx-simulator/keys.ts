@@ -108,6 +108,11 @@ export class KeyRegistry {
     return this.clock.nowMs() >= this.require(name).expiresAtMs;
   }
 
+  /** Epoch ms on the server clock (what GetExpirationDate answers). */
+  expiresAtMsOf(name: string): number {
+    return this.require(name).expiresAtMs;
+  }
+
   keyIdOf(name: string): string | undefined {
     return this.byName.get(name)?.keyId;
   }

@@ -89,6 +89,7 @@ const KEY_SERVICE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
     'expirationDate',
   ],
   DeleteApplicationKey: ['name'],
+  GetExpirationDate: [],
   GetKeyID: [],
   IsExpired: [],
   SetExpirationDate: ['expirationDate'],
@@ -239,6 +240,9 @@ function resolveService(
       return keyService(service, () => resultTable('STRING', ctx.keys.keyIdOf(entity)));
     case 'IsExpired':
       return keyService(service, () => resultTable('BOOLEAN', ctx.keys.isExpired(entity)));
+    case 'GetExpirationDate':
+      // DATETIME, serialised as epoch ms as ThingWorx's JSON InfoTables serialise every DATETIME.
+      return keyService(service, () => resultTable('DATETIME', ctx.keys.expiresAtMsOf(entity)));
     case 'SetExpirationDate':
       return keyService(service, (params) => {
         ctx.keys.setExpiration(entity, requiredDate(params, 'expirationDate'));

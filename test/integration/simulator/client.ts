@@ -81,7 +81,7 @@ export function rawRequest(
 export const servicePath = {
   createKey: '/Thingworx/Resources/EntityServices/Services/CreateApplicationKey',
   deleteKey: '/Thingworx/Resources/EntityServices/Services/DeleteApplicationKey',
-  keyService: (name: string, service: 'GetKeyID' | 'IsExpired' | 'SetExpirationDate') =>
+  keyService: (name: string, service: 'GetKeyID' | 'IsExpired' | 'GetExpirationDate' | 'SetExpirationDate') =>
     `/Thingworx/ApplicationKeys/${encodeURIComponent(name)}/Services/${service}`,
 };
 

@@ -140,6 +140,27 @@ describe('ThingWorx simulator: application key services', () => {
     expect(allowed.status).toBe(200);
   });
 
+  it("answers a key's own GetExpirationDate as a DATETIME in epoch ms, to a user granted it, else 403", async () => {
+    const expiresAtMs = Math.floor(sim.clock.nowMs()) + 3 * 86_400_000;
+    const ownKey = sim.keys.add({ name: 'reads-own-expiry', user: 'expiryUser', expiresAtMs }).keyId;
+    const path = servicePath.keyService('reads-own-expiry', 'GetExpirationDate');
+
+    const refused = await invoke(path, {}, ownKey);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toBe(
+      'Not authorized for ServiceInvoke on GetExpirationDate in reads-own-expiry',
+    );
+
+    sim.keys.grant('expiryUser', 'GetExpirationDate');
+    const answer = await invoke(path, {}, ownKey);
+    const table = (await answer.json()) as InfoTable;
+    expect(table.dataShape.fieldDefinitions.result).toMatchObject({ baseType: 'DATETIME' });
+    expect(table.rows).toEqual([{ result: expiresAtMs }]);
+
+    sim.keys.setExpiration('reads-own-expiry', expiresAtMs + 86_400_000);
+    expect(await resultOf(path)).toBe(expiresAtMs + 86_400_000);
+  });
+
   it('gives a key created without a user no user at all, never the caller: it authenticates nothing', async () => {
     await invoke(servicePath.createKey, { name: 'userless' });
     const keyId = (await resultOf(servicePath.keyService('userless', 'GetKeyID'))) as string;

@@ -1,32 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertKeyNotExpired,
-  daysToExpiry,
-  ExpiredKeyError,
-  publishDaysToExpiry,
-} from '../../../functions/app-key/key-expiry.js';
-import { ManualClock } from '../../../functions/shared/clock.js';
-import { RecordingMetrics } from '../../support/observability.js';
+import { assertKeyNotExpired, daysToExpiry, ExpiredKeyError } from '../../../functions/app-key/key-expiry.js';
 
 const NOW_MS = Date.parse('2025-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const SOURCE = 'secretsmanager:prod/app-key';
 
 describe('key expiry', () => {
-  it('publishes the days left as AppKeyDaysToExpiry', () => {
-    const metrics = new RecordingMetrics();
-    const key = { appKey: 'k', versionId: 'v1', expiresAt: new Date(NOW_MS + 2.5 * DAY_MS) };
-    expect(publishDaysToExpiry(key, { clock: new ManualClock(NOW_MS), metrics })).toBe(2.5);
-    expect(metrics.named('AppKeyDaysToExpiry')).toEqual([
-      { name: 'AppKeyDaysToExpiry', unit: 'None', value: 2.5, dimensions: {} },
-    ]);
-  });
-
-  it('publishes the (negative) days left when the key has expired, so the alarm sees it', () => {
-    const metrics = new RecordingMetrics();
+  it('counts the (negative) days left, so a key past its expiry still reports how far past', () => {
     const key = { appKey: 'k', versionId: 'v1', expiresAt: new Date(NOW_MS - DAY_MS) };
-    publishDaysToExpiry(key, { clock: new ManualClock(NOW_MS), metrics });
-    expect(metrics.named('AppKeyDaysToExpiry')[0]?.value).toBe(-1);
+    expect(daysToExpiry(key, NOW_MS)).toBe(-1);
+    expect(daysToExpiry({ ...key, expiresAt: new Date(NOW_MS + 2.5 * DAY_MS) }, NOW_MS)).toBe(2.5);
   });
 
   it('refuses with reason expired-key once expiresAt has passed', () => {
@@ -55,12 +38,9 @@ describe('key expiry', () => {
     expect(message).not.toContain('secret-key-value');
   });
 
-  it('publishes nothing and passes for a key without expiry', () => {
-    const metrics = new RecordingMetrics();
+  it('passes a key without expiry, whose days left are undefined', () => {
     const key = { appKey: 'k', versionId: 'v1' };
-    expect(publishDaysToExpiry(key, { clock: new ManualClock(NOW_MS), metrics })).toBeUndefined();
     expect(() => assertKeyNotExpired(key, SOURCE, NOW_MS)).not.toThrow();
-    expect(metrics.recorded).toEqual([]);
     expect(daysToExpiry(key, NOW_MS)).toBeUndefined();
   });
 });
