@@ -90,8 +90,9 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
 
   async function acquire(job: string, request: AcquireRequest): Promise<AcquireResult> {
     requireJobName('job', job);
+    // A missing request (a JavaScript caller) fails here, naming requestId, so `request` is set below.
     const requestId = requireNonEmptyString('requestId', request?.requestId);
-    const remainingTimeMs = requireNonNegativeIntegerMs('remainingTimeMs', request?.remainingTimeMs);
+    const remainingTimeMs = requireNonNegativeIntegerMs('remainingTimeMs', request.remainingTimeMs);
     // 0 left can never be useful work, even with the minimum configured as 0.
     if (remainingTimeMs === 0 || remainingTimeMs < minRemainingTimeMs) {
       throw new InsufficientTimeError(job, remainingTimeMs, minRemainingTimeMs);

@@ -121,3 +121,18 @@ describe('a lock item without a lease end (written by hand)', () => {
     expect(skip?.attributes).toHaveProperty('holderLeaseRemainingMs', undefined);
   });
 });
+
+describe('a lock item whose fence is not a number (hand-edited)', () => {
+  it('is reported held in one request, never retried with a fence computed from it', async () => {
+    const { acquire, putLockItem, requestsOf } = await setup();
+    await putLockItem({ fence: String(AHEAD_MS), leaseUntil: 0 });
+
+    const { result, requests } = await requestsOf(() => acquire('run-b'));
+
+    expect(result).toEqual({
+      status: 'held',
+      holder: { owner: undefined, fence: undefined, leaseUntilMs: 0 },
+    });
+    expect(requests).toBe(1);
+  });
+});
