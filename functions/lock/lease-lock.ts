@@ -90,8 +90,9 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
 
   async function acquire(job: string, request: AcquireRequest): Promise<AcquireResult> {
     requireJobName('job', job);
+    // A missing request (a JavaScript caller) fails here, naming requestId, so `request` is set below.
     const requestId = requireNonEmptyString('requestId', request?.requestId);
-    const remainingTimeMs = requireNonNegativeIntegerMs('remainingTimeMs', request?.remainingTimeMs);
+    const remainingTimeMs = requireNonNegativeIntegerMs('remainingTimeMs', request.remainingTimeMs);
     // 0 left can never be useful work, even with the minimum configured as 0.
     if (remainingTimeMs === 0 || remainingTimeMs < minRemainingTimeMs) {
       throw new InsufficientTimeError(job, remainingTimeMs, minRemainingTimeMs);
@@ -134,47 +135,58 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const current = error.Item ? lockItemFromAttributeValues(error.Item) : {};
-        const leaseFree = current.leaseUntilMs === undefined || current.leaseUntilMs < nowMs;
-        if (leaseFree && current.owner !== owner && current.fence !== undefined && current.fence >= fence) {
-          fence = current.fence + 1; // the stored fence is ahead of our clock: go one above it
+        // Read as the condition does: a missing lease end fails `#leaseUntil < :now` (held), a missing
+        // fence passes `attribute_not_exists(#fence)` (never the reason). Our own landed attempt never
+        // looks free: its lease ends after nowMs.
+        const leaseFree = (current.leaseUntilMs ?? nowMs) < nowMs;
+        const storedFence = current.fence ?? Number.NEGATIVE_INFINITY;
+        if (leaseFree && storedFence >= fence) {
+          fence = storedFence + 1; // the stored fence is ahead of our clock: go one above it
           continue;
         }
-        return lockHeld(job, owner, leaseUntilMs, nowMs, current);
+        return lockHeld(job, owner, fence, leaseUntilMs, nowMs, current);
       }
     }
 
     const lease: Lease = { job, owner, fence, leaseUntilMs, acquiredAtMs: nowMs };
-    // Release removes the owner, so an owner still set on the expired lease means it was never released.
-    const takeover = previous?.owner !== undefined;
-    metrics.addMetric(LockMetric.acquired, 'Count', 1);
-    if (takeover) {
-      metrics.addMetric(LockMetric.takeover, 'Count', 1);
-      logger.warn('Lock taken over from a run that never released it (crashed or timed out)', {
-        job,
-        ...leaseFields(lease),
-        previousOwner: previous?.owner,
-        previousFence: previous?.fence,
-        previousLeaseUntil: previous?.leaseUntilMs,
-      });
-    } else {
-      logger.info('Lock acquired', { job, ...leaseFields(lease) });
-    }
+    const takeover = reportAcquired(lease, previous);
     return previous
       ? { status: 'acquired', lease, takeover, previous }
       : { status: 'acquired', lease, takeover };
+  }
+
+  /** Publishes the acquire; answers whether it took the lock over from a run that never released it. */
+  function reportAcquired(lease: Lease, previous: LockItemSnapshot | undefined): boolean {
+    metrics.addMetric(LockMetric.acquired, 'Count', 1);
+    // Release removes the owner, so an owner still set on the expired lease means it was never released.
+    if (previous?.owner === undefined) {
+      logger.info('Lock acquired', { job: lease.job, ...leaseFields(lease) });
+      return false;
+    }
+    metrics.addMetric(LockMetric.takeover, 'Count', 1);
+    logger.warn('Lock taken over from a run that never released it (crashed or timed out)', {
+      job: lease.job,
+      ...leaseFields(lease),
+      previousOwner: previous.owner,
+      previousFence: previous.fence,
+      previousLeaseUntil: previous.leaseUntilMs,
+    });
+    return true;
   }
 
   /** The acquire was refused: the lock is held, or it is ours already (a retried request that landed). */
   function lockHeld(
     job: string,
     owner: string,
+    fence: number,
     leaseUntilMs: number,
     nowMs: number,
     current: LockItemSnapshot,
   ): AcquireResult {
-    // The SDK retried an attempt that had landed (a timeout after the write): the "holder" is us.
-    if (current.owner === owner && current.fence !== undefined) {
-      const lease = { job, owner, fence: current.fence, leaseUntilMs, acquiredAtMs: nowMs };
+    // The SDK retried an attempt that had landed (a timeout after the write): the "holder" is us, and
+    // the fence stored is the one this request proposed (the SDK resends the same request).
+    if (current.owner === owner) {
+      const lease = { job, owner, fence, leaseUntilMs, acquiredAtMs: nowMs };
       metrics.addMetric(LockMetric.acquired, 'Count', 1);
       logger.info('Lock acquired (a retried request had already landed)', { job, ...leaseFields(lease) });
       return { status: 'acquired', lease, takeover: false };

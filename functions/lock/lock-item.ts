@@ -30,10 +30,7 @@ export interface LockItemSnapshot {
 
 /** Reads a lock item as returned by the document client (plain JavaScript values). */
 export function lockItemFromDocument(item: Record<string, unknown>): LockItemSnapshot {
-  return snapshot((name) => {
-    const value = item[name];
-    return typeof value === 'string' || typeof value === 'number' ? value : undefined;
-  });
+  return snapshot((name) => item[name]);
 }
 
 /** Reads a lock item from raw DynamoDB AttributeValues, as found on `ConditionalCheckFailedException.Item`. */
@@ -46,14 +43,16 @@ export function lockItemFromAttributeValues(item: Record<string, AttributeValue>
   });
 }
 
-function snapshot(read: (name: string) => string | number | undefined): LockItemSnapshot {
+/** An attribute of the wrong type (a hand-edited item) reads as absent, like a missing one. */
+function snapshot(read: (name: string) => unknown): LockItemSnapshot {
   const text = (name: string) => {
     const value = read(name);
     return typeof value === 'string' ? value : undefined;
   };
   const number = (name: string) => {
     const value = read(name);
-    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+    // Number.isFinite is false for anything but a finite number, so the cast is safe.
+    return Number.isFinite(value) ? (value as number) : undefined;
   };
   return withoutUndefined({
     owner: text(LockAttribute.owner),

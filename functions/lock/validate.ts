@@ -29,14 +29,14 @@ export function requireNonEmptyString(field: string, value: unknown): string {
 
 /** Milliseconds as an integer >= 0 (0 is a real value, e.g. no invocation time left). */
 export function requireNonNegativeIntegerMs(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+  if (!isSafeInteger(value) || value < 0) {
     throw new InvalidInputError(field, 'an integer number of milliseconds >= 0', show(value));
   }
   return value;
 }
 
 export function requirePositiveIntegerMs(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+  if (!isSafeInteger(value) || value <= 0) {
     throw new InvalidInputError(field, 'an integer number of milliseconds > 0', show(value));
   }
   return value;
@@ -50,7 +50,7 @@ export function requireLease(field: string, value: unknown): Lease {
   const lease = value as Record<string, unknown>;
   requireJobName(`${field}.job`, lease.job);
   requireNonEmptyString(`${field}.owner`, lease.owner);
-  if (typeof lease.fence !== 'number' || !Number.isSafeInteger(lease.fence) || lease.fence < 1) {
+  if (!isSafeInteger(lease.fence) || lease.fence < 1) {
     throw new InvalidInputError(`${field}.fence`, 'an integer >= 1', show(lease.fence));
   }
   requireNonNegativeIntegerMs(`${field}.leaseUntilMs`, lease.leaseUntilMs);
@@ -58,10 +58,14 @@ export function requireLease(field: string, value: unknown): Lease {
   return value as Lease;
 }
 
+/** Number.isSafeInteger as a type guard: it is false for anything but a number. */
+function isSafeInteger(value: unknown): value is number {
+  return Number.isSafeInteger(value);
+}
+
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value);
-  }
+  // typeof undefined is 'undefined' already; objects show only their type, so no contents reach a log.
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   return typeof value;
 }

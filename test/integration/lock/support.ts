@@ -1,5 +1,5 @@
-// A way to make a DynamoDB request land and then fail as if it had timed out, so the SDK retries it:
-// the "ambiguous failure" of the design.
+// Lock test helpers: a DynamoDB request that lands and then fails as if it had timed out, so the SDK
+// retries it (the "ambiguous failure" of the design), a request counter, and a recording lease lock.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AcquireResult, Lease } from '../../../functions/lock/lease.js';
 import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
@@ -42,6 +42,19 @@ export function ambiguousFailureInjector(client: DynamoDBClient) {
       return state.injected;
     },
   };
+}
+
+/** Counts the HTTP requests `client` sends (each SDK attempt once): what a lock operation costs in requests. */
+export function requestCounter(client: DynamoDBClient) {
+  const state = { requests: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      state.requests += 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'requestCounter' },
+  );
+  return state;
 }
 
 /** The lease of an acquire that must have succeeded; fails the test naming what it got instead. */

@@ -77,6 +77,29 @@ describe('acquire input', () => {
     );
   });
 
+  it('rejects a missing request, naming requestId', async () => {
+    const { lock } = lockWith();
+
+    const acquire = lock.acquire(
+      'orders',
+      undefined as unknown as { requestId: string; remainingTimeMs: number },
+    );
+
+    await expect(acquire).rejects.toThrow(InvalidInputError);
+    await expect(acquire).rejects.toThrow(/^requestId: expected a non-empty string, got undefined$/);
+  });
+
+  it('rejects a request without remainingTimeMs, naming it', async () => {
+    const { lock } = lockWith();
+
+    const acquire = lock.acquire('orders', { requestId: 'req' } as {
+      requestId: string;
+      remainingTimeMs: number;
+    });
+
+    await expect(acquire).rejects.toThrow(/^remainingTimeMs: expected .*, got undefined$/);
+  });
+
   it('sends nothing to DynamoDB for malformed input', async () => {
     const { lock, send } = lockWith();
 
@@ -96,11 +119,12 @@ describe('acquire with too little time', () => {
     await expect(acquire).rejects.toMatchObject({ reason: 'insufficient-time', remainingTimeMs: 9_999 });
   });
 
-  it('says how much time was left and what the minimum is', async () => {
+  it('says how much time was left, what the minimum is and what to change', async () => {
     const { lock } = lockWith({ minRemainingTimeMs: 10_000 });
 
     await expect(lock.acquire('orders', { requestId: 'req', remainingTimeMs: 9_999 })).rejects.toThrow(
-      /9999 ms of invocation time left, below the minimum of 10000 ms/,
+      'job "orders": 9999 ms of invocation time left, below the minimum of 10000 ms of useful work; ' +
+        'not taking the lock (raise the function timeout or lower minRemainingTimeMs)',
     );
   });
 
@@ -160,6 +184,13 @@ describe('renew and release input', () => {
       );
     },
   );
+
+  it('rejects renewing a malformed lease, naming the lease field', async () => {
+    const { lock, send } = lockWith();
+
+    await expect(lock.renew({ ...validLease, job: '' }, 1_000)).rejects.toThrow(/^lease\.job: expected/);
+    expect(send).not.toHaveBeenCalled();
+  });
 
   it('rejects releasing a lease without an owner, naming lease.owner', async () => {
     const { lock } = lockWith();
