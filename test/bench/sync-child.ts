@@ -23,6 +23,11 @@ export interface SyncChildInput {
   readonly pageSize: number;
   /** Records-table requests answered by a latency-only stand-in after this many ms (latency-stand-in.ts). */
   readonly recordsStandInLatencyMs?: number;
+  /**
+   * Bill the records table's requests (capacity-units.ts), and make one more run to bill a re-read. Off in
+   * the runs whose speed and memory are measured: the billing remembers every item's size.
+   */
+  readonly billUnits?: boolean;
 }
 
 export interface SyncChildOutput {
@@ -35,10 +40,10 @@ export interface SyncChildOutput {
   readonly peakRssMb: number;
   /** CPU time (user + system) the catch-up runs took in this process. */
   readonly cpuMs: number;
-  /** What AWS would bill the records table for the catch-up runs (capacity-units.ts). */
-  readonly units: CapacityTotals;
-  /** One more run after catching up, with a one-hour overlap: the records it re-read and their units. */
-  readonly reread: { readonly records: number; readonly units: CapacityTotals };
+  /** With billUnits: what AWS would bill the records table for the catch-up runs (capacity-units.ts). */
+  readonly units?: CapacityTotals;
+  /** With billUnits: one more run after catching up, with a one-hour overlap: what it re-read, and its units. */
+  readonly reread?: { readonly records: number; readonly units: CapacityTotals };
 }
 
 /** The re-read run's overlap: about 2,000 of the bench's 50,000 records, spread over a day. */
@@ -48,7 +53,7 @@ const input = JSON.parse(process.env.BENCH_SYNC_INPUT ?? '{}') as SyncChildInput
 const keyFile = join(mkdtempSync(join(tmpdir(), 'syncwarden-bench-')), 'key.json');
 writeFileSync(keyFile, JSON.stringify({ appKey: input.keyId }), { mode: 0o600 });
 const dynamoDb = instrumentedDynamoDb(input.dynamoDbEndpoint, input.addedLatencyMs);
-const capacity = trackCapacity(dynamoDb.client, input.recordsTable);
+const capacity = input.billUnits ? trackCapacity(dynamoDb.client, input.recordsTable) : undefined;
 if (input.recordsStandInLatencyMs !== undefined) {
   standInForRecords(dynamoDb.client, input.recordsTable, input.recordsStandInLatencyMs);
 }
@@ -99,26 +104,38 @@ for (let caughtUp = false; !caughtUp; runs++) {
 }
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
-const units = capacity.totals();
-const reread = await runSync(dependenciesFor(REREAD_OVERLAP_MS), {
-  runId: 'bench-reread',
-  requestId: 'bench-reread',
-  remainingTimeMs: () => 900_000,
-});
-const after = capacity.totals();
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+const billed = capacity && (await billReread(capacity));
+
+/** One more run over the last hour, all stored already: its units per record are a re-read's. */
+async function billReread(tracker: NonNullable<typeof capacity>) {
+  const units = tracker.totals();
+  const reread = await runSync(dependenciesFor(REREAD_OVERLAP_MS), {
+    runId: 'bench-reread',
+    requestId: 'bench-reread',
+    remainingTimeMs: () => 900_000,
+  });
+  const after = tracker.totals();
+  return {
+    units,
+    reread: {
+      records: reread.recordsAlreadyStored ?? 0,
+      units: {
+        writeUnits: after.writeUnits - units.writeUnits,
+        readUnits: after.readUnits - units.readUnits,
+      },
+    },
+  };
+}
 const output: SyncChildOutput = {
   records,
   ms,
   requests: dynamoDb.requests(),
   endpointRequests,
   runs,
-  peakRssMb: process.resourceUsage().maxRSS / 1024,
+  peakRssMb,
   cpuMs: (cpu.user + cpu.system) / 1000,
-  units,
-  reread: {
-    records: reread.recordsAlreadyStored ?? 0,
-    units: { writeUnits: after.writeUnits - units.writeUnits, readUnits: after.readUnits - units.readUnits },
-  },
+  ...billed,
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);
 dynamoDb.client.destroy();
