@@ -177,8 +177,11 @@ class Pager {
         );
       }
       if ((await this.source.settle(answer)) === 'complete') return answer;
+      // With a cap known, this answer holds at least that many rows (as the error says): it holds `known`
+      // or more, and `known` is at least any cap proven before this loop (the answer that led here was
+      // full, and caps are proven on answers shorter than a page); a cap proven by this answer is its length.
       const cap = this.source.maxItemsCap;
-      if (cap !== undefined && answer.rows.length >= cap) throw groupExceedsCap(timestampMs, cap);
+      if (cap !== undefined) throw groupExceedsCap(timestampMs, cap);
       if (limit > this.maxGroupSize) throw new TimestampGroupTooLargeError(timestampMs, this.maxGroupSize);
       known = answer.rows.length;
     }
