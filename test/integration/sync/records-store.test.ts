@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordKeys } from '../../../functions/shared/tables.js';
 import {
@@ -9,8 +8,8 @@ import {
   type SourceRecord,
   type WriteExpectations,
 } from '../../../functions/sync/records-store.js';
-import { localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
+import { countingStore as countingStoreOn } from './counting-store.js';
 
 /** Read and stored at `ms`. */
 const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
@@ -206,34 +205,8 @@ describe('records store', () => {
   });
 
   describe('requests in flight', () => {
-    /** A store on its own client that counts its calls in flight, and each operation's calls. */
-    function countingStore(options: Partial<RecordsStoreOptions> & { concurrency: number }) {
-      const client = new DynamoDBClient(localDynamoDbClientConfig(db.endpoint));
-      const counts = {
-        inFlight: 0,
-        most: 0,
-        requests: 0,
-        operations: {} as Record<string, number>,
-      };
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          counts.requests++;
-          const operation = String(context.commandName).replace(/Command$/, '');
-          counts.operations[operation] = (counts.operations[operation] ?? 0) + 1;
-          counts.inFlight++;
-          counts.most = Math.max(counts.most, counts.inFlight);
-          try {
-            return await next(args);
-          } finally {
-            counts.inFlight--;
-          }
-        },
-        { step: 'initialize', name: 'countInFlight' },
-      );
-      const documentClient = DynamoDBDocumentClient.from(client);
-      const counted = new RecordsStore({ documentClient, tableName: db.tables.recordsTable, ...options });
-      return { store: counted, counts };
-    }
+    const countingStore = (options: Partial<RecordsStoreOptions> & { concurrency: number }) =>
+      countingStoreOn(db, options);
 
     it('writes 25 new records to an INSERT batch, and nothing else', async () => {
       const { store: counted, counts } = countingStore({ concurrency: 4 });
