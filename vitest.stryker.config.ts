@@ -17,6 +17,7 @@ merged.test = {
     'test/integration/sync/watermark.test.ts',
     'test/integration/sync/records-store.test.ts',
     'test/integration/sync/records-store-faults.test.ts',
+    'test/integration/sync/records-store-puts.test.ts',
     'test/integration/sync/replacement-rule.test.ts',
     'test/integration/endpoint/access-denied-causes.test.ts',
   ],

@@ -1,7 +1,8 @@
 // The records store against DynamoDB Local when DynamoDB answers in ways Local never does on its own:
-// read-backs left unprocessed, INSERT statements refused one by one (throttled, in conflict, forbidden,
-// an item collection full), conditional puts throttled or forbidden. Faults are injected at the SDK
-// (sdk-faults.ts); what is stored is read from the table itself.
+// read-backs left unprocessed or forbidden, INSERT statements refused one by one (throttled, in conflict,
+// forbidden, an item collection full), an INSERT call that fails outright. Faults are injected at the
+// SDK (sdk-faults.ts); what is stored is read from the table itself. Conditional puts:
+// records-store-puts.test.ts.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recordKeys } from '../../../functions/shared/tables.js';
@@ -14,9 +15,12 @@ import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
 import { countingStore } from './counting-store.js';
 import {
   answerWithoutSending,
-  type DynamoDbRequest,
   failBeforeSending,
+  firstAnswers,
+  nothingProcessed,
+  refusedOneByOne,
   refusedStatements,
+  serviceError,
 } from './sdk-faults.js';
 
 const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
@@ -26,45 +30,6 @@ const record = (key: string, sourceTimestampMs: number, value = key): SourceReco
   data: { value },
 });
 const ALL_STORED = { storedThroughMs: Number.MAX_SAFE_INTEGER };
-
-type MarshalledKey = Record<'pk' | 'sk', { S: string }>;
-
-/**
- * A BatchGetItem answer that processes none of the request's keys. An answer given before sending skips
- * the document client's unmarshalling too, so the keys are given as it would have made them.
- */
-function nothingProcessed(request: DynamoDbRequest) {
-  const { RequestItems } = JSON.parse(request.body) as {
-    RequestItems: Record<string, { Keys: MarshalledKey[] }>;
-  };
-  const [table, { Keys }] = Object.entries(RequestItems)[0] as [string, { Keys: MarshalledKey[] }];
-  return { UnprocessedKeys: { [table]: { Keys: Keys.map(({ pk, sk }) => ({ pk: pk.S, sk: sk.S })) } } };
-}
-
-/** Each INSERT statement of the batch refused with the next of `codes`, with no message. */
-function refusedOneByOne(request: DynamoDbRequest, codes: readonly string[]) {
-  const statements = (JSON.parse(request.body) as { Statements: unknown[] }).Statements;
-  return { Responses: statements.map((_, i) => ({ Error: { Code: codes[i % codes.length] } })) };
-}
-
-const serviceError = (name: string) =>
-  Object.assign(new Error(`simulated ${name}`), { name, $metadata: { httpStatusCode: 400 } });
-
-/** Answers the first `times` requests of `operation` with `answer`; the rest go to DynamoDB. */
-function firstAnswers(
-  client: Parameters<typeof answerWithoutSending>[0],
-  operation: string,
-  times: number,
-  answer: (request: DynamoDbRequest) => Record<string, unknown>,
-) {
-  let left = times;
-  return answerWithoutSending(
-    client,
-    `answer-${operation}`,
-    (r) => (r.operation === operation && left-- > 0 ? 'fail' : 'pass'),
-    answer,
-  );
-}
 
 describe('records store, when DynamoDB refuses for now or for good', () => {
   let db: LocalDynamoDb;
@@ -275,6 +240,7 @@ describe('records store, when DynamoDB refuses for now or for good', () => {
         .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(RecordRejectedError);
+      expect((error as RecordRejectedError).reason).toBe('record-rejected');
       expect((error as Error).message).toBe(
         `DynamoDB rejected record "full" for ${db.tables.recordsTable}: ItemCollectionSizeLimitExceeded; the run stops before it`,
       );
@@ -300,6 +266,25 @@ describe('records store, when DynamoDB refuses for now or for good', () => {
       expect(counts.operations).toEqual({ BatchExecuteStatement: 1 });
     });
 
+    it('fails the write with the error of an INSERT call that fails outright (a connection reset), quarantining nothing', async () => {
+      const held: string[] = [];
+      const { store: s, counts, client } = store({ rejected: { hold: async (r) => held.push(r.key) > 0 } });
+      failBeforeSending(
+        client,
+        'resetInserts',
+        (r) => (r.operation === 'BatchExecuteStatement' ? 'fail' : 'pass'),
+        () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      );
+
+      const error = await s
+        .write([record('a', 1), record('b', 2)], { job: 'reset', runId: 'run-1', fence: 1 }, at(5))
+        .catch((e: unknown) => e);
+
+      expect((error as Error).message).toBe('socket hang up');
+      expect(held).toEqual([]);
+      expect(counts.operations).toEqual({ BatchExecuteStatement: 1 });
+    });
+
     it('settles an INSERT refused as a conflict on an item the read-back then finds absent with a conditional put', async () => {
       const job = 'conflict-absent';
       const { store: s, counts, client } = store();
@@ -312,103 +297,6 @@ describe('records store, when DynamoDB refuses for now or for good', () => {
       expect(result).toEqual({ written: 1, alreadyStored: 0, quarantined: 0, requests: 3 });
       expect(counts.operations).toEqual({ BatchExecuteStatement: 1, BatchGetItem: 1, PutItem: 1 });
       expect(await stored(job, 'a')).toMatchObject({ runId: 'run-1', fence: 1 });
-    });
-  });
-
-  describe('a conditional put', () => {
-    /** 'a' stored as v1; the write brings v2, which the read-back sends to a conditional put. */
-    async function newerVersion(
-      job: string,
-      options: Partial<RecordsStoreOptions>,
-      fault: string,
-      times: number,
-    ) {
-      await seed(job, [record('a', 10, 'v1')]);
-      const counted = store(options);
-      let left = times;
-      const faults = failBeforeSending(
-        counted.client,
-        'refusePut',
-        (r) => (r.operation === 'PutItem' && left-- > 0 ? 'fail' : 'pass'),
-        () => serviceError(fault),
-      );
-      vi.spyOn(Math, 'random').mockReturnValue(0);
-      const write = () =>
-        counted.store.write([record('a', 20, 'v2')], { job, runId: 'run-2', fence: 2 }, at(6), ALL_STORED);
-      return { ...counted, faults, write };
-    }
-
-    it.each([
-      'ProvisionedThroughputExceededException',
-      'ThrottlingException',
-      'RequestLimitExceeded',
-      'TransactionConflictException',
-      'InternalServerError',
-    ])('is tried again after %s, each attempt counted', async (fault) => {
-      const job = `put-retry-${fault}`;
-      const { write, counts } = await newerVersion(job, {}, fault, 2);
-
-      const result = await write();
-
-      expect(result).toEqual({ written: 1, alreadyStored: 0, quarantined: 0, requests: 4 });
-      expect(counts.operations).toEqual({ BatchGetItem: 1, PutItem: 3 });
-      expect(await stored(job, 'a')).toMatchObject({ data: { value: 'v2' }, runId: 'run-2' });
-    });
-
-    it('fails after maxAttempts throttled attempts, with DynamoDB’s error', async () => {
-      const job = 'put-throttled-always';
-      const { write, counts } = await newerVersion(job, { maxAttempts: 2 }, 'ThrottlingException', 99);
-
-      const error = await write().catch((e: unknown) => e);
-
-      expect((error as Error).name).toBe('ThrottlingException');
-      expect(counts.operations).toEqual({ BatchGetItem: 1, PutItem: 2 });
-      expect(await stored(job, 'a')).toMatchObject({ data: { value: 'v1' } });
-    });
-
-    it('fails at once on an error no retry clears', async () => {
-      const { write, counts } = await newerVersion('put-forbidden', {}, 'AccessDeniedException', 99);
-
-      const error = await write().catch((e: unknown) => e);
-
-      expect((error as Error).name).toBe('AccessDeniedException');
-      expect(counts.operations).toEqual({ BatchGetItem: 1, PutItem: 1 });
-    });
-
-    it('quarantines a newer version DynamoDB refuses (over 400 KB), and fails naming it without a quarantine', async () => {
-      const job = 'put-too-big';
-      await seed(job, [record('a', 10, 'v1')]);
-      const big = record('a', 20, 'x'.repeat(410_000));
-      const writer = { job, runId: 'run-2', fence: 2 };
-      const held: string[] = [];
-      const quarantining = store({ rejected: { hold: async (r) => held.push(r.key) > 0 } });
-
-      const result = await quarantining.store.write([big], writer, at(6), ALL_STORED);
-      const error = await store()
-        .store.write([big], writer, at(6), ALL_STORED)
-        .catch((e: unknown) => e);
-
-      expect(result).toEqual({ written: 0, alreadyStored: 0, quarantined: 1, requests: 2 });
-      expect(held).toEqual(['a']);
-      expect(error).toBeInstanceOf(RecordRejectedError);
-      expect((error as Error).message).toMatch(/^DynamoDB rejected record "a" for .+: Item size/);
-      expect((error as Error).cause).toMatchObject({ name: 'ValidationException' });
-      expect(await stored(job, 'a')).toMatchObject({ data: { value: 'v1' } });
-    });
-
-    it('counts a refused record the quarantine holds already as already stored', async () => {
-      const job = 'put-too-big-again';
-      await seed(job, [record('a', 10, 'v1')]);
-      const { store: s } = store({ rejected: { hold: async () => false } });
-
-      const result = await s.write(
-        [record('a', 20, 'x'.repeat(410_000))],
-        { job, runId: 'run-2', fence: 2 },
-        at(6),
-        ALL_STORED,
-      );
-
-      expect(result).toEqual({ written: 0, alreadyStored: 1, quarantined: 0, requests: 2 });
     });
   });
 });

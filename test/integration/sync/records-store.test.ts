@@ -204,6 +204,19 @@ describe('records store', () => {
     expect(items[0]).toMatchObject({ sourceTimestamp: 70, data: { value: 'newest' } });
   });
 
+  it.each([
+    ['later in the batch', [record('a', 10, 'oldest'), record('a', 70, 'newest')], 'newest'],
+    ['at the same timestamp: the one read last', [record('a', 70, 'first'), record('a', 70, 'last')], 'last'],
+  ])('keeps the newest version when it comes %s', async (_, records, kept) => {
+    const job = `duplicate-${kept}`;
+
+    const result = await store.write(records, { job, runId: 'run-1', fence: 1 }, at(5));
+
+    expect(result).toMatchObject({ written: 1, alreadyStored: 0 });
+    const items = await storedItems(job);
+    expect(items.map((item) => (item.data as { value: string }).value)).toEqual([kept]);
+  });
+
   describe('requests in flight', () => {
     const countingStore = (options: Partial<RecordsStoreOptions> & { concurrency: number }) =>
       countingStoreOn(db, options);
