@@ -11,6 +11,10 @@ export const MUTATION_TARGETS = [
   'functions/sync/paginate.ts',
   'functions/sync/ordered-commits.ts',
   'functions/sync/records-store.ts',
+  // The records store's parts: the item and its one replacement rule, the read-back, the INSERT batches.
+  'functions/sync/record-item.ts',
+  'functions/sync/stored-versions.ts',
+  'functions/sync/insert-statements.ts',
   'functions/endpoint/diagnose.ts',
 ];
 

@@ -1,5 +1,5 @@
 // Vitest as Stryker runs it (stryker.config.mjs): the suite's settings, over the tests that exercise the
-// mutated modules directly (unit tests, the lock, watermark and records-store integration tests, the
+// mutated modules directly (unit tests, the lock, watermark and records-store integration tests (its faults and its replacement rule too), the
 // Access Denied causes against the simulator). The end-to-end sync runs are left out: each takes seconds
 // and reaches every mutant of the watermark and the pager, which would make one bench take hours on two
 // cores; a mutant only they would kill shows up as a survivor and gets a direct test instead. The global
@@ -16,6 +16,9 @@ merged.test = {
     'test/integration/lock/**/*.test.ts',
     'test/integration/sync/watermark.test.ts',
     'test/integration/sync/records-store.test.ts',
+    'test/integration/sync/records-store-faults.test.ts',
+    'test/integration/sync/records-store-puts.test.ts',
+    'test/integration/sync/replacement-rule.test.ts',
     'test/integration/endpoint/access-denied-causes.test.ts',
   ],
   globalSetup: ['test/bench/mutation-global-setup.ts'],

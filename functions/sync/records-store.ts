@@ -251,16 +251,18 @@ export class RecordsStore {
           codes.add(outcome.code);
         }
       }
-      if (existing.length > 0) result = addResults(result, await this.settleExisting(existing, context));
+      // None found stored: the read-back of none makes no call.
+      result = addResults(result, await this.settleExisting(existing, context));
       pending = retry;
-      if (pending.length === 0) break;
-      if (attempt >= this.maxAttempts) {
-        throw new Error(
-          `Writing ${pending.length} records to ${tableName} was refused ${attempt} times (${[...codes].join(', ')})`,
-        );
+      if (pending.length > 0) {
+        if (attempt >= this.maxAttempts) {
+          throw new Error(
+            `Writing ${pending.length} records to ${tableName} was refused ${attempt} times (${[...codes].join(', ')})`,
+          );
+        }
+        // Conflicts and throttling clear up: back off with full jitter, then try the same items again.
+        await sleep(backoffMs(attempt));
       }
-      // Conflicts and throttling clear up: back off with full jitter, then try the same items again.
-      await sleep(backoffMs(attempt));
     }
     return result;
   }

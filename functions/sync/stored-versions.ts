@@ -55,17 +55,19 @@ export async function readStoredVersions(
         },
       }),
     );
-    for (const item of answer.Responses?.[tableName] ?? []) {
+    // One table asked: its responses are all there are (none at all when every key went unprocessed).
+    for (const item of Object.values(answer.Responses ?? {}).flat()) {
       versions.set(String(item[SORT_KEY]), item as unknown as StoredVersion);
     }
     pending = (answer.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
-    if (pending.length === 0) break;
-    if (requests >= maxAttempts) {
-      throw new Error(
-        `Reading back ${pending.length} records of ${tableName} (${PARTITION_KEY} ${recordKeys.jobPartition(job)}) left them unprocessed ${requests} times (throttled)`,
-      );
+    if (pending.length > 0) {
+      if (requests >= maxAttempts) {
+        throw new Error(
+          `Reading back ${pending.length} records of ${tableName} (${PARTITION_KEY} ${recordKeys.jobPartition(job)}) left them unprocessed ${requests} times (throttled)`,
+        );
+      }
+      await sleep(backoffMs(requests));
     }
-    await sleep(backoffMs(requests));
   }
   return { versions, requests };
 }

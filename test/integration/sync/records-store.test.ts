@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordKeys } from '../../../functions/shared/tables.js';
 import {
@@ -9,8 +8,8 @@ import {
   type SourceRecord,
   type WriteExpectations,
 } from '../../../functions/sync/records-store.js';
-import { localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
+import { countingStore as countingStoreOn } from './counting-store.js';
 
 /** Read and stored at `ms`. */
 const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
@@ -205,35 +204,22 @@ describe('records store', () => {
     expect(items[0]).toMatchObject({ sourceTimestamp: 70, data: { value: 'newest' } });
   });
 
+  it.each([
+    ['later in the batch', [record('a', 10, 'oldest'), record('a', 70, 'newest')], 'newest'],
+    ['at the same timestamp: the one read last', [record('a', 70, 'first'), record('a', 70, 'last')], 'last'],
+  ])('keeps the newest version when it comes %s', async (_, records, kept) => {
+    const job = `duplicate-${kept}`;
+
+    const result = await store.write(records, { job, runId: 'run-1', fence: 1 }, at(5));
+
+    expect(result).toMatchObject({ written: 1, alreadyStored: 0 });
+    const items = await storedItems(job);
+    expect(items.map((item) => (item.data as { value: string }).value)).toEqual([kept]);
+  });
+
   describe('requests in flight', () => {
-    /** A store on its own client that counts its calls in flight, and each operation's calls. */
-    function countingStore(options: Partial<RecordsStoreOptions> & { concurrency: number }) {
-      const client = new DynamoDBClient(localDynamoDbClientConfig(db.endpoint));
-      const counts = {
-        inFlight: 0,
-        most: 0,
-        requests: 0,
-        operations: {} as Record<string, number>,
-      };
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          counts.requests++;
-          const operation = String(context.commandName).replace(/Command$/, '');
-          counts.operations[operation] = (counts.operations[operation] ?? 0) + 1;
-          counts.inFlight++;
-          counts.most = Math.max(counts.most, counts.inFlight);
-          try {
-            return await next(args);
-          } finally {
-            counts.inFlight--;
-          }
-        },
-        { step: 'initialize', name: 'countInFlight' },
-      );
-      const documentClient = DynamoDBDocumentClient.from(client);
-      const counted = new RecordsStore({ documentClient, tableName: db.tables.recordsTable, ...options });
-      return { store: counted, counts };
-    }
+    const countingStore = (options: Partial<RecordsStoreOptions> & { concurrency: number }) =>
+      countingStoreOn(db, options);
 
     it('writes 25 new records to an INSERT batch, and nothing else', async () => {
       const { store: counted, counts } = countingStore({ concurrency: 4 });

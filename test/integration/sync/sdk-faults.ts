@@ -84,6 +84,46 @@ export function refusedStatements(request: DynamoDbRequest, code: string) {
   return { Responses: statements.map(() => ({ Error: { Code: code, Message: `simulated ${code}` } })) };
 }
 
+type MarshalledKey = Record<'pk' | 'sk', { S: string }>;
+
+/**
+ * A BatchGetItem answer that processes none of the request's keys. An answer given before sending skips
+ * the document client's unmarshalling too, so the keys are given as it would have made them.
+ */
+export function nothingProcessed(request: DynamoDbRequest) {
+  const { RequestItems } = JSON.parse(request.body) as {
+    RequestItems: Record<string, { Keys: MarshalledKey[] }>;
+  };
+  const [table, { Keys }] = Object.entries(RequestItems)[0] as [string, { Keys: MarshalledKey[] }];
+  return { UnprocessedKeys: { [table]: { Keys: Keys.map(({ pk, sk }) => ({ pk: pk.S, sk: sk.S })) } } };
+}
+
+/** Each INSERT statement of the batch refused with the next of `codes`, with no message. */
+export function refusedOneByOne(request: DynamoDbRequest, codes: readonly string[]) {
+  const statements = (JSON.parse(request.body) as { Statements: unknown[] }).Statements;
+  return { Responses: statements.map((_, i) => ({ Error: { Code: codes[i % codes.length] } })) };
+}
+
+/** An error as DynamoDB's answer makes it: named, with the response's metadata. */
+export const serviceError = (name: string) =>
+  Object.assign(new Error(`simulated ${name}`), { name, $metadata: { httpStatusCode: 400 } });
+
+/** Answers the first `times` requests of `operation` with `answer`; the rest go to DynamoDB. */
+export function firstAnswers(
+  client: DynamoDBClient,
+  operation: string,
+  times: number,
+  answer: (request: DynamoDbRequest) => Record<string, unknown>,
+) {
+  let left = times;
+  return answerWithoutSending(
+    client,
+    `answer-${operation}`,
+    (r) => (r.operation === operation && left-- > 0 ? 'fail' : 'pass'),
+    answer,
+  );
+}
+
 /**
  * Inside the SDK's retry loop: a matching request reaches DynamoDB (it lands) and its answer is replaced
  * by a retryable timeout, up to `times` times; the SDK then sends it again.
