@@ -40,7 +40,10 @@ export async function insertItems(
     }),
   );
   return items.map((_, index) => {
-    const error = answer.Responses?.[index]?.Error;
+    const response = answer.Responses?.[index];
+    // DynamoDB answers every statement; one it did not answer is not known written: send it again.
+    if (!response) return { kind: 'retry', code: 'NoResponse' };
+    const error = response.Error;
     const code = error?.Code;
     if (!code) return { kind: 'inserted' };
     // ConditionalCheckFailed cannot come from an INSERT; if it ever does, the conditional put decides.

@@ -199,6 +199,23 @@ describe('records store, when DynamoDB refuses for now or for good', () => {
       expect(await stored(job, 'a')).toBeUndefined();
     });
 
+    it('sends a statement DynamoDB left unanswered again, never counting it written', async () => {
+      const job = 'no-response';
+      const { store: s, counts, client } = store();
+      // The first answer holds no response for the second statement: only the first is settled.
+      firstAnswers(client, 'BatchExecuteStatement', 1, () => ({ Responses: [{}] }));
+
+      const result = await s.write(
+        [record('a', 1), record('b', 2)],
+        { job, runId: 'run-1', fence: 1 },
+        at(5),
+      );
+
+      expect(result).toEqual({ written: 2, alreadyStored: 0, quarantined: 0, requests: 2 });
+      expect(counts.operations).toEqual({ BatchExecuteStatement: 2 });
+      expect(await stored(job, 'b')).toBeDefined();
+    });
+
     it.each([
       [
         'with its message',
