@@ -216,6 +216,20 @@ describe('records store, when DynamoDB refuses for now or for good', () => {
       expect(await stored(job, 'b')).toBeDefined();
     });
 
+    it('gives up on a statement DynamoDB never answers, saying so', async () => {
+      const { store: s, client } = store({ maxAttempts: 2 });
+      firstAnswers(client, 'BatchExecuteStatement', 99, () => ({ Responses: [] }));
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+
+      const error = await s
+        .write([record('a', 1)], { job: 'never-answered', runId: 'run-1', fence: 1 }, at(5))
+        .catch((e: unknown) => e);
+
+      expect((error as Error).message).toBe(
+        `Writing 1 records to ${db.tables.recordsTable} was refused 2 times (NoResponse)`,
+      );
+    });
+
     it.each([
       [
         'with its message',
