@@ -1,18 +1,11 @@
-// The records store against DynamoDB Local when DynamoDB answers in ways Local never does on its own:
-// read-backs left unprocessed or forbidden, INSERT statements refused one by one (throttled, in conflict,
-// forbidden, an item collection full), an INSERT call that fails outright. Faults are injected at the
-// SDK (sdk-faults.ts); what is stored is read from the table itself. Conditional puts:
-// records-store-puts.test.ts.
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { recordKeys } from '../../../functions/shared/tables.js';
 import {
   RecordRejectedError,
   type RecordsStoreOptions,
   type SourceRecord,
 } from '../../../functions/sync/records-store.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
-import { countingStore } from './counting-store.js';
+import { ALL_STORED, at, countingStore, record, seedRecords, storedRecord } from './counting-store.js';
 import {
   answerWithoutSending,
   failBeforeSending,
@@ -23,14 +16,6 @@ import {
   serviceError,
 } from './sdk-faults.js';
 
-const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
-const record = (key: string, sourceTimestampMs: number, value = key): SourceRecord => ({
-  key,
-  sourceTimestampMs,
-  data: { value },
-});
-const ALL_STORED = { storedThroughMs: Number.MAX_SAFE_INTEGER };
-
 describe('records store, when DynamoDB refuses for now or for good', () => {
   let db: LocalDynamoDb;
   beforeAll(async () => {
@@ -40,15 +25,8 @@ describe('records store, when DynamoDB refuses for now or for good', () => {
     vi.restoreAllMocks();
   });
 
-  const stored = async (job: string, key: string) =>
-    (
-      await db.documentClient.send(
-        new GetCommand({ TableName: db.tables.recordsTable, Key: recordKeys.record(job, key) }),
-      )
-    ).Item;
-  /** Stores `records` as run-1 under fence 1, on a store of its own. */
-  const seed = (job: string, records: SourceRecord[]) =>
-    countingStore(db).store.write(records, { job, runId: 'run-1', fence: 1 }, at(5));
+  const stored = (job: string, key: string) => storedRecord(db, job, key);
+  const seed = (job: string, records: SourceRecord[]) => seedRecords(db, job, records);
   const store = (options: Partial<RecordsStoreOptions> = {}) => countingStore(db, options);
 
   describe('a read-back', () => {

@@ -1,26 +1,12 @@
-// The records store's conditional puts (a newer version of a stored record) against DynamoDB Local:
-// retried while DynamoDB refuses them for now, failing on what no retry clears, quarantining what it
-// refuses for good; a put that a lagging read-back sent is refused by DynamoDB's own check. And the
-// document client's refusal to marshall a value, which names no item either. Faults: sdk-faults.ts.
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { recordKeys } from '../../../functions/shared/tables.js';
 import {
   RecordRejectedError,
   type RecordsStoreOptions,
   type SourceRecord,
 } from '../../../functions/sync/records-store.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
-import { countingStore } from './counting-store.js';
+import { ALL_STORED, at, countingStore, record, seedRecords, storedRecord } from './counting-store.js';
 import { failBeforeSending, firstAnswers, serviceError } from './sdk-faults.js';
-
-const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
-const record = (key: string, sourceTimestampMs: number, value = key): SourceRecord => ({
-  key,
-  sourceTimestampMs,
-  data: { value },
-});
-const ALL_STORED = { storedThroughMs: Number.MAX_SAFE_INTEGER };
 
 describe('records store, writing a newer version or a value it cannot marshall', () => {
   let db: LocalDynamoDb;
@@ -31,15 +17,8 @@ describe('records store, writing a newer version or a value it cannot marshall',
     vi.restoreAllMocks();
   });
 
-  const stored = async (job: string, key: string) =>
-    (
-      await db.documentClient.send(
-        new GetCommand({ TableName: db.tables.recordsTable, Key: recordKeys.record(job, key) }),
-      )
-    ).Item;
-  /** Stores `records` as run-1 under fence 1, on a store of its own. */
-  const seed = (job: string, records: SourceRecord[]) =>
-    countingStore(db).store.write(records, { job, runId: 'run-1', fence: 1 }, at(5));
+  const stored = (job: string, key: string) => storedRecord(db, job, key);
+  const seed = (job: string, records: SourceRecord[]) => seedRecords(db, job, records);
   const store = (options: Partial<RecordsStoreOptions> = {}) => countingStore(db, options);
 
   describe('a conditional put', () => {

@@ -9,16 +9,7 @@ import {
   type WriteExpectations,
 } from '../../../functions/sync/records-store.js';
 import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
-import { countingStore as countingStoreOn } from './counting-store.js';
-
-/** Read and stored at `ms`. */
-const at = (ms: number) => ({ readAtMs: ms, syncedAtMs: ms });
-
-const record = (key: string, sourceTimestampMs: number, value = key): SourceRecord => ({
-  key,
-  sourceTimestampMs,
-  data: { value },
-});
+import { at, countingStore as countingStoreOn, record } from './counting-store.js';
 
 describe('records store', () => {
   let db: LocalDynamoDb;
