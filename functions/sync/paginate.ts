@@ -12,6 +12,12 @@
 // - Newest first or unordered (a server or gateway that ignores oldestFirst): a cut answer then lacks the
 //   oldest rows, which nothing can page past. The pager switches to bounded windows: it narrows the window
 //   from its start until an answer is complete, yields it whole, and moves on.
+// - Oldest first, but cut from the old end (a custom service that queries newest first, ThingWorx's default,
+//   and sorts what it got): its rows look oldest first yet lack the oldest. An answer that may be cut is
+//   therefore checked for rows it lacks up to its first timestamp (`keptNewest`); any switch the pager to
+//   bounded windows. Later answers start on a held-back group, whose re-read proves they begin where they
+//   were asked to, so the check costs one request per answer not anchored that way (two when a row sits
+//   on the widened end of the check).
 // - A group larger than the server's proven cap cannot be read by date at all: the run fails with
 //   `source-group-exceeds-server-limit` rather than skip part of it.
 import { SyncWardenError } from '../shared/errors.js';
@@ -123,9 +129,11 @@ class Pager {
         yield page(answer.rows, answer.readAtMs);
         return;
       }
-      if (before.length === 0 && groupMs > startMs && this.source.observed().order !== 'oldest first') {
-        // One timestamp, cut, and no answer has shown the order yet: were the answer newest first, what it
-        // lacks is *older* than this group, which reading on from the group would skip.
+      if (!held && (await this.source.keptNewest(answer))) {
+        // The answer lacks rows at or before its first timestamp: the server cut the window from its old
+        // end (kept the newest rows) and only sorted them oldest first. Reading on from the last group
+        // would skip them, so read bounded windows instead. (An answer that re-read a held-back group
+        // starts where it was asked to: checkReRead proved it.)
         yield* this.boundedWindows(startMs, answer);
         return;
       }
@@ -206,7 +214,7 @@ class Pager {
           startMs += 1;
           spanMs = 1;
         } else {
-          spanMs = narrowedSpan(spanMs, startMs, answer);
+          spanMs = narrowedSpan(spanMs, startMs, answer, this.source.cutsKeepNewest);
         }
         answer = undefined;
         continue;
@@ -223,11 +231,14 @@ class Pager {
   }
 }
 
-/** Half the span; for a newest-first answer, also no further than just before its oldest row. */
-function narrowedSpan(spanMs: number, startMs: number, answer: Answer): number {
+/**
+ * Half the span; for an answer that holds the newest rows of its window (newest first, or a server shown
+ * to keep the newest when it cuts), also no further than just before its oldest row.
+ */
+function narrowedSpan(spanMs: number, startMs: number, answer: Answer, cutsKeepNewest: boolean): number {
   const half = Math.floor(spanMs / 2);
   const oldest = answer.rows.reduce((min, r) => Math.min(min, r.sourceTimestampMs), Number.POSITIVE_INFINITY);
-  if (answer.order !== 'descending' || !Number.isFinite(oldest)) return half;
+  if ((answer.order !== 'descending' && !cutsKeepNewest) || !Number.isFinite(oldest)) return half;
   return Math.max(0, Math.min(half, oldest - 1 - startMs));
 }
 

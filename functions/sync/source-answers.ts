@@ -53,6 +53,12 @@ export interface ObservedServer {
   readonly requests: number;
   /** Requests spent proving that a short answer was not cut. */
   readonly limitProbes: number;
+  /**
+   * Which end of its window a cut answer kept, as far as `keptNewest` has shown: 'newest rows' is a server
+   * that takes the newest maxItems and sorts them oldest first (a custom service over the default
+   * newest-first query), which no pager reading on from an answer's last row can page past.
+   */
+  readonly cutKeeps: 'oldest rows' | 'newest rows' | 'not seen';
 }
 
 /** The server answered in a way no pager can read without gaps; the reason names the behaviour. */
@@ -76,6 +82,7 @@ export class SourceAnswers {
   private requests = 0;
   private probes = 0;
   private seenOrder: ObservedServer['order'] = 'not seen';
+  private seenCut: ObservedServer['cutKeeps'] = 'not seen';
 
   constructor(
     private readonly read: RecordReader,
@@ -180,6 +187,35 @@ export class SourceAnswers {
     if (again.rows.length <= answer.rows.length) this.provenCut(answer);
   }
 
+  /**
+   * Whether an answer that may have been cut kept the newest rows of its window rather than the oldest.
+   * An oldest-first cut holds every row up to and including its first timestamp; a newest-keeping one
+   * lacks the rows before it, and may have cut its first group short. So the window up to the answer's
+   * first timestamp is asked for one row more than the answer holds there: more rows back show the cut.
+   * An answer of one timestamp shows no first group apart from its last (the pager reads that whole), so
+   * only rows before it are asked for. (Rows that arrived between the two requests read as such a cut
+   * too, which costs bounded windows, never a row.) Once seen, the newest-keeping cut is remembered.
+   */
+  async keptNewest(answer: Answer): Promise<boolean> {
+    const timestamps = answer.rows.map((r) => r.sourceTimestampMs);
+    const firstMs = Math.min(...timestamps);
+    const oneTimestamp = firstMs === Math.max(...timestamps);
+    if (oneTimestamp && firstMs <= answer.startMs) return false;
+    this.probes++;
+    const atFirst = timestamps.filter((ms) => ms === firstMs).length;
+    const older = oneTimestamp
+      ? await this.fetch(answer.startMs, firstMs - 1, 1)
+      : await this.fetch(answer.startMs, firstMs, atFirst + 1);
+    const kept = older.rows.length > (oneTimestamp ? 0 : atFirst) ? 'newest rows' : 'oldest rows';
+    if (this.seenCut !== 'newest rows') this.seenCut = kept;
+    return kept === 'newest rows';
+  }
+
+  /** True once an answer was shown to have kept the newest rows of a window it could not hold. */
+  get cutsKeepNewest(): boolean {
+    return this.seenCut === 'newest rows';
+  }
+
   /** The proven cap, if an answer was proven cut. */
   get maxItemsCap(): number | undefined {
     return this.cap;
@@ -194,6 +230,7 @@ export class SourceAnswers {
       largestAnswer: this.largest,
       requests: this.requests,
       limitProbes: this.probes,
+      cutKeeps: this.seenCut,
     };
   }
 

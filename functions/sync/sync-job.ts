@@ -330,6 +330,7 @@ function describeAdaptation(source: ObservedServer): string | undefined {
   const notes = [
     source.order === 'newest first' ? 'ignores oldestFirst (answers newest first)' : '',
     source.order === 'unordered' ? 'answers in no stable order' : '',
+    source.cutKeeps === 'newest rows' ? 'keeps the newest rows of a window when it cuts an answer' : '',
     source.maxItemsCap === undefined
       ? ''
       : `caps answers at ${source.maxItemsCap} rows whatever maxItems asks`,

@@ -48,8 +48,8 @@ const USAGE = `Usage: npm start -- [options]
   --sim-clock-offset <d> run the simulator's clock this far ahead (e.g. 2.5s, -700ms), to see the
                          clock-skew monitor measure it and the sync widen its overlap
   --backend <spec>       the simulator answers like this ThingWorx back end: postgres (default) or dse,
-                         with switches: e.g. dse,startExclusive,ignoreOldestFirst,maxItemsCap=200,
-                         upsertKeepsId=false,upsert=false (see the README)
+                         with switches: e.g. dse,startExclusive,ignoreOldestFirst,cutKeepsNewest,
+                         maxItemsCap=200,upsertKeepsId=false,upsert=false (see the README)
   --json                 print one JSON object per run and a JSON summary
   --help`;
 
@@ -162,6 +162,7 @@ function describeSource(source: RunSummary['source']): string {
   const notes = [
     source.order === 'newest first' || source.order === 'unordered' ? `rows ${source.order}` : '',
     source.maxItemsCap === undefined ? '' : `server caps answers at ${source.maxItemsCap} rows`,
+    source.cutKeeps === 'newest rows' ? 'cuts keep the newest rows' : '',
   ].filter(Boolean);
   return notes.length > 0 ? `; adapted: ${notes.join(', ')}` : '';
 }

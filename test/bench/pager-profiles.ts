@@ -28,6 +28,7 @@ export const PROFILE_SPECS = [
   'postgres,startExclusive',
   'postgres,ignoreOldestFirst',
   'postgres,maxItemsCap=200',
+  'postgres,cutKeepsNewest,maxItemsCap=200',
   'dse,startExclusive,ignoreOldestFirst,maxItemsCap=200',
 ];
 

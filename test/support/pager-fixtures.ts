@@ -70,6 +70,8 @@ export const PROFILES: [string, BackendOptions][] = [
     'postgres, ignoreOldestFirst, maxItemsCap 40',
     { profile: 'postgres', ignoreOldestFirst: true, maxItemsCap: 40 },
   ],
+  ['postgres, cutKeepsNewest', { profile: 'postgres', cutKeepsNewest: true }],
+  ['dse, cutKeepsNewest, maxItemsCap 40', { profile: 'dse', cutKeepsNewest: true, maxItemsCap: 40 }],
   [
     'dse, every switch',
     { profile: 'dse', startExclusive: true, ignoreOldestFirst: true, maxItemsCap: 40, upsertKeepsId: false },

@@ -11,6 +11,11 @@ export interface BackendOptions {
   readonly startExclusive?: boolean;
   /** The server (or a gateway) ignores oldestFirst and always answers newest first. @default false */
   readonly ignoreOldestFirst?: boolean;
+  /**
+   * A cut keeps the newest rows of the window, which are then returned in the order asked: a custom
+   * service that queries newest first (ThingWorx's default) and sorts its result oldest first. @default false
+   */
+  readonly cutKeepsNewest?: boolean;
   /** The server returns at most this many rows whatever maxItems asks. @default undefined (no cap) */
   readonly maxItemsCap?: number;
   /** An upserted entry keeps the stored entry's id (true) or gets a new one (false). @default true */
@@ -25,6 +30,7 @@ export interface BackendBehaviour {
   readonly startExclusive: boolean;
   readonly endExclusive: boolean;
   readonly ignoreOldestFirst: boolean;
+  readonly cutKeepsNewest: boolean;
   readonly maxItemsCap: number | undefined;
   readonly upsertKeepsId: boolean;
   readonly upsert: boolean;
@@ -35,7 +41,13 @@ export const BACKEND_PROFILES: readonly BackendProfileName[] = Object.freeze(['p
 /** What each profile fixes; the switches of BackendOptions are the same on both. */
 const PROFILE_END_EXCLUSIVE: Readonly<Record<BackendProfileName, boolean>> = { postgres: false, dse: true };
 
-const BOOLEAN_SWITCHES = ['startExclusive', 'ignoreOldestFirst', 'upsertKeepsId', 'upsert'] as const;
+const BOOLEAN_SWITCHES = [
+  'startExclusive',
+  'ignoreOldestFirst',
+  'cutKeepsNewest',
+  'upsertKeepsId',
+  'upsert',
+] as const;
 type BooleanSwitch = (typeof BOOLEAN_SWITCHES)[number];
 const OPTION_FIELDS: readonly string[] = ['profile', ...BOOLEAN_SWITCHES, 'maxItemsCap'];
 
@@ -72,6 +84,7 @@ export function resolveBackend(options: BackendOptions | BackendProfileName = {}
     startExclusive: flag('startExclusive', false),
     endExclusive: PROFILE_END_EXCLUSIVE[profile],
     ignoreOldestFirst: flag('ignoreOldestFirst', false),
+    cutKeepsNewest: flag('cutKeepsNewest', false),
     maxItemsCap: cap as number | undefined,
     upsertKeepsId: flag('upsertKeepsId', true),
     upsert: flag('upsert', true),
@@ -142,6 +155,7 @@ export function describeBackend(b: BackendBehaviour): string {
           : 'both bounds inclusive';
   const departures = [
     b.ignoreOldestFirst ? 'ignores oldestFirst (newest first)' : undefined,
+    b.cutKeepsNewest ? 'cuts keep the newest rows' : undefined,
     b.maxItemsCap === undefined ? undefined : `maxItemsCap ${b.maxItemsCap}`,
     !b.upsert ? 'no upserts (same timestamp and source stored beside)' : undefined,
     b.upsert && !b.upsertKeepsId ? 'upserts get a new id' : undefined,

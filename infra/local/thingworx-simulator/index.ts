@@ -145,6 +145,11 @@
  *     newest records. By default, this value is false.", the service page), so a server or gateway that drops the
  *     parameter answers newest first. No source documents one that does: supported, so that a client paging oldest
  *     first is tested against it.
+ *   - cutKeepsNewest (default false): which rows a cut keeps is not stated ("This parameter is applied after all
+ *     other filters are applied", the service page). A custom service that calls QueryStreamEntriesWithData with
+ *     its default order (newest first) and sorts the result oldest first keeps the newest rows of the window in
+ *     an answer that looks oldest first: undocumented, supported, because a pager that reads on from an
+ *     answer's last row would skip everything before it.
  *   - maxItemsCap (default none): maxItems is the "Maximum number of items to return in the result set. The default
  *     value is 500. This parameter is applied after all other filters are applied." (the service page). ThingWorx 9's
  *     platform-settings.json has BasicSettings.MaxSearchItems (100000 in its sample,

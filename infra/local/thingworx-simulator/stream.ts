@@ -226,7 +226,8 @@ export class StreamStore {
    * Entries between startMs and endMs (each end inclusive unless the back end makes it exclusive; a
    * missing end is open), of the source if given, matching the filter; then ordered by (timestamp, id)
    * ascending when oldestFirst (and the back end honours it), else the exact reverse; then the first
-   * min(maxItems, maxItemsCap) of that order. Answers never carry the replacement bookkeeping.
+   * min(maxItems, maxItemsCap) of that order (with cutKeepsNewest, of the reverse order, then turned back).
+   * Answers never carry the replacement bookkeeping.
    */
   query(query: StreamQuery): StreamEntry[] {
     const backend = this.behaviour;
@@ -250,14 +251,16 @@ export class StreamStore {
       (query.filter === undefined || matchesFilter(entry, query.filter));
     const picked: StreamEntry[] = [];
     if (limit <= 0) return picked;
-    const step = oldestFirst ? 1 : -1;
-    for (let i = oldestFirst ? lo : hi - 1; i >= lo && i < hi; i += step) {
+    // Which end the cut keeps: the start of the order asked, unless the back end cuts from the newest.
+    const fromOldest = oldestFirst && !backend.cutKeepsNewest;
+    const step = fromOldest ? 1 : -1;
+    for (let i = fromOldest ? lo : hi - 1; i >= lo && i < hi; i += step) {
       const entry = this.entries[i] as StreamEntry;
       if (!matches(entry)) continue;
       picked.push(entry);
       if (picked.length >= limit) break;
     }
-    return picked;
+    return fromOldest === oldestFirst ? picked : picked.reverse();
   }
 
   /**

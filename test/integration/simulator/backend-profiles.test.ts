@@ -122,6 +122,27 @@ describe('ThingWorx simulator: back-end profiles', () => {
       );
     });
 
+    it('keeps the newest entries of the range, sorted oldest first, when cuts keep the newest', async () => {
+      sim.backend.set({ cutKeepsNewest: true });
+
+      const rows = await query({ startDate: T - 60_000, oldestFirst: true, maxItems: 10 });
+
+      expect(rows.map((r) => r.id)).toEqual(
+        sim.stream
+          .all()
+          .slice(-10)
+          .map((e) => e.id),
+      );
+    });
+
+    it('answers an uncut range in full, oldest first, when cuts keep the newest', async () => {
+      sim.backend.set({ cutKeepsNewest: true });
+
+      const rows = await query({ oldestFirst: true, maxItems: 1_000 });
+
+      expect(rows.map((r) => r.id)).toEqual(sim.stream.all().map((e) => e.id));
+    });
+
     it('returns at most maxItemsCap rows when maxItems asks for more', async () => {
       sim.backend.set({ maxItemsCap: 7 });
 

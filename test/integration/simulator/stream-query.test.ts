@@ -100,6 +100,7 @@ describe('ThingWorx simulator: QueryStreamEntriesWithData', () => {
       startExclusive: false,
       endExclusive: false,
       ignoreOldestFirst: false,
+      cutKeepsNewest: false,
       maxItemsCap: undefined,
       upsertKeepsId: true,
       upsert: true,

@@ -17,6 +17,8 @@ const PROFILES: [string, BackendOptions][] = [
   ['postgres ignoreOldestFirst', { profile: 'postgres', ignoreOldestFirst: true }],
   ['dse maxItemsCap 40', { profile: 'dse', maxItemsCap: 40 }],
   ['postgres upsertKeepsId false', { profile: 'postgres', upsertKeepsId: false }],
+  // A custom service over the default newest-first query, sorting what it got: a cut lacks the oldest.
+  ['postgres cutKeepsNewest', { profile: 'postgres', cutKeepsNewest: true }],
   [
     'dse every switch',
     { profile: 'dse', startExclusive: true, ignoreOldestFirst: true, maxItemsCap: 40, upsertKeepsId: false },
@@ -248,6 +250,23 @@ describe('sync when the server changes its semantics between runs (an upgrade)',
       'The endpoint ignores oldestFirst (answers newest first) and caps answers at 40 rows whatever maxItems asks; the sync adapted to it',
     );
     await expectExactCopy(h);
+    expect(await h.storedKeys()).toEqual(h.sourceKeys());
+  });
+
+  it('copies everything from a server whose cuts keep the newest rows, and says so in a warning', async () => {
+    // Answers look oldest first, yet each page of 100 is the newest 100 of its window.
+    const h = await harness('cuts-keep-newest', { profile: 'postgres', cutKeepsNewest: true });
+    const nowMs = h.sim.clock.nowMs();
+    h.sim.stream.generate(300, { fromMs: nowMs - 300_000, toMs: nowMs - 1_000 });
+
+    const summary = await h.run();
+
+    expect(summary.outcome).toBe('succeeded');
+    expect(summary.source).toMatchObject({ order: 'oldest first', cutKeeps: 'newest rows' });
+    const warned = h.logger.recorded.filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warned).toContain(
+      'The endpoint keeps the newest rows of a window when it cuts an answer; the sync adapted to it',
+    );
     expect(await h.storedKeys()).toEqual(h.sourceKeys());
   });
 });

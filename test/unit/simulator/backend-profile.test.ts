@@ -15,6 +15,7 @@ describe('resolveBackend', () => {
       startExclusive: false,
       endExclusive: false,
       ignoreOldestFirst: false,
+      cutKeepsNewest: false,
       maxItemsCap: undefined,
       upsertKeepsId: true,
       upsert: true,
@@ -35,6 +36,7 @@ describe('resolveBackend', () => {
         profile: 'dse',
         startExclusive: true,
         ignoreOldestFirst: true,
+        cutKeepsNewest: true,
         maxItemsCap: 200,
         upsertKeepsId: false,
         upsert: false,
@@ -44,6 +46,7 @@ describe('resolveBackend', () => {
       startExclusive: true,
       endExclusive: true,
       ignoreOldestFirst: true,
+      cutKeepsNewest: true,
       maxItemsCap: 200,
       upsertKeepsId: false,
       upsert: false,
@@ -87,12 +90,13 @@ describe('parseBackendSpec', () => {
   it('reads a profile with bare switches (true) and valued ones', () => {
     expect(
       parseBackendSpec(
-        'postgres,startExclusive,ignoreOldestFirst,maxItemsCap=200,upsertKeepsId=false,upsert=false',
+        'postgres,startExclusive,ignoreOldestFirst,cutKeepsNewest,maxItemsCap=200,upsertKeepsId=false,upsert=false',
       ),
     ).toEqual({
       profile: 'postgres',
       startExclusive: true,
       ignoreOldestFirst: true,
+      cutKeepsNewest: true,
       maxItemsCap: 200,
       upsertKeepsId: false,
       upsert: false,
@@ -111,12 +115,15 @@ describe('parseBackendSpec', () => {
     expect(describeBackend(resolveBackend(parseBackendSpec('dse,maxItemsCap=200')))).toBe(
       'dse (end exclusive), maxItemsCap 200',
     );
+    expect(describeBackend(resolveBackend(parseBackendSpec('postgres,cutKeepsNewest')))).toBe(
+      'postgres (both bounds inclusive), cuts keep the newest rows',
+    );
   });
 
   it('refuses an unknown part, naming it and listing what is accepted', () => {
     expect(() => parseBackendSpec('postgres,endExclusive')).toThrow(
       'backend spec "postgres,endExclusive": unknown part "endExclusive"; accepted: a profile (postgres | dse, ' +
-        'or profile=<name>), startExclusive, ignoreOldestFirst, upsertKeepsId, upsert (bare for true, or =true / ' +
+        'or profile=<name>), startExclusive, ignoreOldestFirst, cutKeepsNewest, upsertKeepsId, upsert (bare for true, or =true / ' +
         '=false), maxItemsCap=<integer >= 1>, separated by commas',
     );
   });

@@ -23,6 +23,7 @@ function randomCase(prng: Prng) {
     profile: prng.chance(0.5) ? 'postgres' : 'dse',
     startExclusive: prng.chance(0.3),
     ignoreOldestFirst: prng.chance(0.4),
+    cutKeepsNewest: prng.chance(0.3),
     ...(prng.chance(0.5) ? { maxItemsCap: Math.max(1, pageSize + prng.int(-2, 2)) } : {}),
   };
   const where = () =>

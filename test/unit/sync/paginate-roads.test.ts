@@ -17,7 +17,12 @@ type TableOrder =
   /** The newest rows, each pair swapped: an order no pager can page past, and a cut that lacks the oldest. */
   | 'newest, pairs swapped'
   /** Oldest first, except a query from the start of history (a probe), which it answers newest first. */
-  | 'oldest first, probes newest first';
+  | 'oldest first, probes newest first'
+  /**
+   * The newest rows of the window, sorted oldest first: a custom service that queries newest first (the
+   * ThingWorx default) and sorts what it got. Its answers look oldest first, yet a cut lacks the oldest.
+   */
+  | 'newest rows, sorted oldest first';
 
 /** A server holding `rows`, with inclusive bounds, answering in `order` and at most `cap` rows. */
 function tableServer(rows: readonly SourceRecord[], order: TableOrder, cap = Number.POSITIVE_INFINITY) {
@@ -32,7 +37,10 @@ function tableServer(rows: readonly SourceRecord[], order: TableOrder, cap = Num
       order === 'newest first' ||
       order === 'newest, pairs swapped' ||
       (order === 'oldest first, probes newest first' && query.startMs <= 0);
-    const cut = (newestFirst ? inWindow.reverse() : inWindow).slice(0, Math.min(query.maxItems, cap));
+    const limit = Math.min(query.maxItems, cap);
+    if (order === 'newest rows, sorted oldest first')
+      return inWindow.slice(Math.max(0, inWindow.length - limit));
+    const cut = (newestFirst ? inWindow.reverse() : inWindow).slice(0, limit);
     if (order !== 'newest, pairs swapped') return cut;
     return cut.map((_, i) => cut[i % 2 === 0 ? Math.min(i + 1, cut.length - 1) : i - 1] as SourceRecord);
   };
@@ -125,28 +133,33 @@ describe('paginate: the road each answer takes', () => {
     ]);
   });
 
-  it('reads a crowd after a gap alone once the server has shown it answers oldest first', async () => {
-    // The crowd on 20 fills the answer from 11 but is later than 11: on a server not yet shown oldest
-    // first that would mean bounded windows; this one has been, so the crowd is read alone at once.
+  it('checks a crowd that fills an answer after a gap for rows before it, then reads it alone', async () => {
+    // The crowd on 20 fills the answer from 11 but is later than 11: the answer may have been cut from
+    // either end, so one request asks what lies in [11, 19]. Nothing: the crowd is read alone at once.
     const rows = [...rowEach(1, 5), ...rowsAt(10, 30), ...rowsAt(20, 30)];
     const server = tableServer(rows, 'oldest first');
+    const pager = paginate(server.read, { startMs: 1, endMs: 30, pageSize: 10 });
 
-    const pages = await collect(paginate(server.read, { startMs: 1, endMs: 30, pageSize: 10 }));
+    const pages = await collect(pager);
 
     expect(keysOf(pages).sort()).toEqual(keysIn(rows, 1, 30));
     expect(pages.map((p) => p.records.length)).toEqual([5, 30, 30]);
     expect(asked(server.queries)).toEqual([
       [0, 31, 10], // 1..5 and five of the crowd on 10, oldest first: 10 held back
-      [9, 31, 10], // its re-read: the crowd fills it
-      [9, 11, 20], // 10 alone, growing
-      [9, 11, 40],
-      [-1, 31, 31], // proving 30 was not cut
-      [10, 31, 10], // from 11: a row on the widened start
-      [11, 31, 10], // the crowd on 20 fills it
-      [20, 21, 20], // 20 alone at once
-      [20, 21, 40],
-      [21, 31, 10],
+      [0, 2, 2], // more than one row up to 1? A row on the widened end: the end bound is inclusive
+      [0, 1, 2], // asked again exactly: one, so the answer kept the oldest rows
+      [9, 30, 10], // its re-read: the crowd fills it
+      [9, 10, 20], // 10 alone, growing
+      [9, 10, 40],
+      [-1, 30, 31], // proving 30 was not cut
+      [10, 30, 10], // from 11: a row on the widened start
+      [11, 30, 10], // the crowd on 20 fills it
+      [11, 19, 1], // anything in [11, 19]? Nothing: the crowd is the oldest of its window
+      [20, 20, 20], // 20 alone
+      [20, 20, 40],
+      [21, 30, 10],
     ]);
+    expect(pager.observed()).toMatchObject({ cutKeeps: 'oldest rows', order: 'oldest first' });
   });
 
   it('holds back the last group of an oldest-first answer even after a probe came back newest first', async () => {
@@ -167,6 +180,7 @@ describe('paginate: the road each answer takes', () => {
       [-1, 200, 16], // the probe, answered newest first
       [100, 200, 10], // from 101: a row on the widened start
       [101, 200, 10], // 101..110 oldest first, full: 110 held back
+      [101, 101, 2], // more than one row up to 101? No: the answer kept the oldest rows
       [110, 200, 10],
       [119, 200, 10],
       [128, 200, 10],
@@ -175,7 +189,7 @@ describe('paginate: the road each answer takes', () => {
   });
 
   it.each([
-    ['rows after it', rowEach(1, 8), 8, [3, 3, 2], [[7, 9, 10]]],
+    ['rows after it', rowEach(1, 8), 8, [3, 3, 2], [[7, 8, 10]]],
     ['more rows on it than were held back', [...rowEach(1, 3), ...rowsAt(4, 3)], 4, [3, 3], []],
   ])(
     'proves the server cuts at 4 when the re-read of a held-back group shows %s',
@@ -191,12 +205,64 @@ describe('paginate: the road each answer takes', () => {
       expect(pages.map((p) => p.records.length)).toEqual(sizes);
       expect(asked(server.queries)).toEqual([
         [0, endMs + 1, 10],
-        [3, endMs + 1, 10], // the re-read from 4: a row on the widened start
-        [4, endMs + 1, 10],
-        [1, endMs + 1, 5], // the first window again, one row more
+        [0, 2, 2], // more than one row up to 1? A row on the widened end: the end bound is inclusive
+        [0, 1, 2], // asked again exactly: one, so the answer kept the oldest rows
+        [3, endMs, 10], // the re-read from 4: a row on the widened start
+        [4, endMs, 10],
+        [1, endMs, 5], // the first window again, one row more
         ...rest,
       ]);
-      expect(pager.observed()).toMatchObject({ maxItemsCap: 4, limitProbes: 1 });
+      expect(pager.observed()).toMatchObject({ maxItemsCap: 4, limitProbes: 2, cutKeeps: 'oldest rows' });
+    },
+  );
+  it('reads every row of a server whose cuts keep the newest rows, though its answers look oldest first', async () => {
+    // Read on from the first answer's last group, this server would give only its newest 4 rows. The
+    // check for rows before the answer finds one, and bounded windows (each full one halved, and no
+    // further than before its oldest row) read the rest.
+    const rows = rowEach(1, 12);
+    const server = tableServer(rows, 'newest rows, sorted oldest first');
+    const pager = paginate(server.read, { startMs: 1, endMs: 12, pageSize: 4 });
+
+    const pages = await collect(pager);
+
+    expect(keysOf(pages).sort()).toEqual(keysIn(rows, 1, 12));
+    expect(pages.map((p) => p.records.length)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(asked(server.queries)).toEqual([
+      [0, 13, 4], // [1, 12]: rows 9..12, full, and they look oldest first
+      [0, 10, 2], // more than one row up to 9? A row on the widened end: asked again exactly
+      [0, 9, 2], // rows 8 and 9: the cut kept the newest rows; bounded windows from 1
+      [0, 6, 4], // [1, 6], halved: rows 3..6, full
+      [0, 2, 4], // [1, 2]: halved and before row 3: complete
+      [2, 4, 4], // [3, 4], aimed at half a page: a row on the widened start
+      [3, 4, 4],
+      [5, 6, 4],
+      [7, 8, 4],
+      [9, 10, 4],
+      [11, 12, 4],
+    ]);
+    expect(pager.observed()).toMatchObject({ cutKeeps: 'newest rows', order: 'oldest first' });
+  });
+
+  it.each([
+    { rows: 40, pageSize: 4, cap: undefined },
+    { rows: 40, pageSize: 4, cap: 3 },
+    { rows: 40, pageSize: 1_000, cap: 4 },
+    { rows: 300, pageSize: 25, cap: undefined },
+  ])(
+    'copies all $rows rows of a server that cuts at the newest (page $pageSize, cap $cap)',
+    async ({ rows: count, pageSize, cap }) => {
+      // One row on each of `count` milliseconds, two on every fifth: cuts land inside groups too.
+      const rows = [
+        ...rowEach(1, count),
+        ...rowEach(1, count)
+          .filter((r) => r.sourceTimestampMs % 5 === 0)
+          .map((r) => ({ ...r, key: `${r.key}-b` })),
+      ];
+      const server = tableServer(rows, 'newest rows, sorted oldest first', cap);
+
+      const pages = await collect(paginate(server.read, { startMs: 1, endMs: count, pageSize }));
+
+      expect(keysOf(pages).sort()).toEqual(keysIn(rows, 1, count));
     },
   );
 });
