@@ -10,13 +10,28 @@ import type { SourceRecord } from '../../../functions/sync/records-store.js';
 import { PagerLoopError } from '../../support/capped-reader.js';
 import { collect, keysOf, MAX_QUERIES, NOW_MS, streamSource } from '../../support/pager-fixtures.js';
 
-describe('paginate: what it checks on every answer', () => {
-  const record = (key: string, sourceTimestampMs: number, value: unknown = key): SourceRecord => ({
-    key,
-    sourceTimestampMs,
-    data: { value },
-  });
+const record = (key: string, sourceTimestampMs: number, value: unknown = key): SourceRecord => ({
+  key,
+  sourceTimestampMs,
+  data: { value },
+});
 
+/** The rows of `rows` inside the window asked: what a server that keeps to its bounds answers. */
+const inWindow = (rows: readonly SourceRecord[], { startMs, endMs }: { startMs: number; endMs: number }) =>
+  rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+
+/** A page ending in a group of two at t=20, whose re-read (and every later answer) holds only one of them. */
+function reReadLosingOneOfTwo(): RecordReader {
+  let call = 0;
+  return async (query) => {
+    call++;
+    const rows =
+      call === 1 ? [record('a', 10), record('b', 10), record('c', 20), record('d', 20)] : [record('c', 20)];
+    return inWindow(rows, query);
+  };
+}
+
+describe('paginate: what it checks on every answer', () => {
   it('reports the server as newest first when it ignores oldestFirst, and still reads everything', async () => {
     const { stream, read, truth } = streamSource({ ignoreOldestFirst: true });
     stream.generate(500, { fromMs: NOW_MS - 600_000, toMs: NOW_MS });
@@ -40,14 +55,7 @@ describe('paginate: what it checks on every answer', () => {
   });
 
   it('fails with source-bounds-inconsistent when a re-read holds fewer rows than were held back', async () => {
-    let call = 0;
-    const read: RecordReader = async ({ startMs, endMs }) => {
-      call++;
-      // the page ends in a group of two at t=20; its re-read returns only one of them
-      const rows =
-        call === 1 ? [record('a', 10), record('b', 10), record('c', 20), record('d', 20)] : [record('c', 20)];
-      return rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
-    };
+    const read = reReadLosingOneOfTwo();
 
     const failure = collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 4 }));
 
@@ -65,8 +73,7 @@ describe('paginate: what it checks on every answer', () => {
 
   it('fails with duplicate-record-key when two different entries share one key, keeping neither silently', async () => {
     const rows = [record('k', 10, 'one'), record('k', 10, 'two'), record('x', 50)];
-    const read: RecordReader = async ({ startMs, endMs }) =>
-      rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+    const read: RecordReader = async (query) => inWindow(rows, query);
 
     const failure = collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }));
 
@@ -117,7 +124,7 @@ describe('paginate: what it checks on every answer', () => {
         failedReadAheads++;
         throw new Error('endpoint down');
       }
-      return rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+      return inWindow(rows, { startMs, endMs });
     };
 
     for await (const _page of paginate(read, { startMs: 0, endMs: 1000, pageSize: 10 })) break;
@@ -148,12 +155,6 @@ describe('the in-memory reader these tests use', () => {
 });
 
 describe('paginate: bounds, limits and the causes it names (cases the mutation bench found untested)', () => {
-  const record = (key: string, sourceTimestampMs: number, value: unknown = key): SourceRecord => ({
-    key,
-    sourceTimestampMs,
-    data: { value },
-  });
-
   it('sends no query for a window that ends before it starts', async () => {
     const { stream, read, queries } = streamSource({});
     stream.generate(10, { atMs: NOW_MS - 5 });
@@ -234,13 +235,7 @@ describe('paginate: bounds, limits and the causes it names (cases the mutation b
   });
 
   it('says what an inconsistent re-read of a held-back group may mean', async () => {
-    let call = 0;
-    const read: RecordReader = async ({ startMs, endMs }) => {
-      call++;
-      const rows =
-        call === 1 ? [record('a', 10), record('b', 10), record('c', 20), record('d', 20)] : [record('c', 20)];
-      return rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
-    };
+    const read = reReadLosingOneOfTwo();
 
     await expect(collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 4 }))).rejects.toThrow(
       /returned only 1: the server excludes the start date it was asked from, or entries were deleted between two requests$/,
@@ -256,7 +251,7 @@ describe('paginate: bounds, limits and the causes it names (cases the mutation b
         call === 1
           ? [record('a', 10), record('b', 10), record('c', 20), record('d', 20)]
           : [record('c', 20), record('e', 30), record('f', 30)];
-      return rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+      return inWindow(rows, { startMs, endMs });
     };
 
     await expect(collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 4 }))).rejects.toThrow(
@@ -266,8 +261,7 @@ describe('paginate: bounds, limits and the causes it names (cases the mutation b
 
   it('keeps one of the same row answered twice: a repeat is harmless', async () => {
     const rows = [record('k', 10, 'one'), record('k', 10, 'one'), record('x', 50)];
-    const read: RecordReader = async ({ startMs, endMs }) =>
-      rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+    const read: RecordReader = async (query) => inWindow(rows, query);
 
     const pages = await collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }));
 
@@ -292,8 +286,7 @@ describe('paginate: bounds, limits and the causes it names (cases the mutation b
 
   it('names the key that two different entries share, and the setting that fixes it', async () => {
     const rows = [record('k', 10, 'one'), record('k', 10, 'two'), record('x', 50)];
-    const read: RecordReader = async ({ startMs, endMs }) =>
-      rows.filter((r) => r.sourceTimestampMs >= startMs && r.sourceTimestampMs <= endMs);
+    const read: RecordReader = async (query) => inWindow(rows, query);
 
     await expect(collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }))).rejects.toThrow(
       /^Two different source entries at \S+ share the record key "k": this server keeps entries with equal key fields side by side\. Set KEY_FIELDS \(sync\.keyFields\) to fields that identify one entry on it, e\.g\. id$/,
