@@ -9,6 +9,8 @@ export const MUTATION_TARGETS = [
   'functions/lock/**/*.ts',
   'functions/sync/watermark.ts',
   'functions/sync/paginate.ts',
+  // How the pager judges each answer: bounds, order, cuts (and which end a cut keeps).
+  'functions/sync/source-answers.ts',
   'functions/sync/ordered-commits.ts',
   'functions/sync/records-store.ts',
   // The records store's parts: the item and its one replacement rule, the read-back, the INSERT batches.

@@ -194,7 +194,8 @@ export class SourceAnswers {
    * first timestamp is asked for one row more than the answer holds there: more rows back show the cut.
    * An answer of one timestamp shows no first group apart from its last (the pager reads that whole), so
    * only rows before it are asked for. (Rows that arrived between the two requests read as such a cut
-   * too, which costs bounded windows, never a row.) Once seen, the newest-keeping cut is remembered.
+   * too, which costs bounded windows, never a row.) The pager asks this only until an answer shows the
+   * newest-keeping cut: from then on it reads bounded windows, which never ask it again.
    */
   async keptNewest(answer: Answer): Promise<boolean> {
     const timestamps = answer.rows.map((r) => r.sourceTimestampMs);
@@ -206,9 +207,8 @@ export class SourceAnswers {
     const older = oneTimestamp
       ? await this.fetch(answer.startMs, firstMs - 1, 1)
       : await this.fetch(answer.startMs, firstMs, atFirst + 1);
-    const kept = older.rows.length > (oneTimestamp ? 0 : atFirst) ? 'newest rows' : 'oldest rows';
-    if (this.seenCut !== 'newest rows') this.seenCut = kept;
-    return kept === 'newest rows';
+    this.seenCut = older.rows.length > (oneTimestamp ? 0 : atFirst) ? 'newest rows' : 'oldest rows';
+    return this.seenCut === 'newest rows';
   }
 
   /** True once an answer was shown to have kept the newest rows of a window it could not hold. */

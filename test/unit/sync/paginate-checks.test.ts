@@ -69,6 +69,37 @@ describe('paginate: what it checks on every answer', () => {
     const failure = collect(paginate(read, { startMs: 0, endMs: 100, pageSize: 10 }));
 
     await expect(failure).rejects.toMatchObject({ reason: 'source-bounds-inconsistent' });
+    await expect(failure).rejects.toThrow(
+      /^Asked the source for entries from 1969-12-31T23:59:59\.999Z to 1970-01-01T00:00:00\.101Z; it answered with "late" at 1970-01-01T00:00:05\.000Z, outside that window: the server ignores startDate\/endDate$/,
+    );
+  });
+
+  it('fails with source-bounds-inconsistent when the history holds fewer rows than an answer inside it', async () => {
+    // Three rows on 10 (fewer than the page, so unproven); asked for the whole history, the server shows two.
+    const rows = [record('a', 10), record('b', 10), record('c', 10)];
+    const read: RecordReader = async (query) => inWindow(query.startMs <= 0 ? rows.slice(1) : rows, query);
+
+    const failure = collect(paginate(read, { startMs: 5, endMs: 100, pageSize: 10 }));
+
+    await expect(failure).rejects.toMatchObject({ reason: 'source-bounds-inconsistent' });
+    await expect(failure).rejects.toThrow(
+      /^The source returned 3 entries from \S+ to \S+ but 2 for the window from \S+ to \S+, which holds them: entries vanished between two requests, or the server applies its bounds inconsistently$/,
+    );
+  });
+
+  it('reports bounds it never saw a row on as not shown inclusive, and counts its limit probes', async () => {
+    const { stream, read } = streamSource({ profile: 'dse', startExclusive: true });
+    stream.generate(5, { atMs: NOW_MS - 10 });
+    const pager = paginate(read, { startMs: NOW_MS - 100, endMs: NOW_MS, pageSize: 10 });
+
+    await collect(pager);
+
+    // One probe settles the short answer of one timestamp: the whole history, asked for one row more.
+    expect(pager.observed()).toMatchObject({
+      startBound: 'not shown inclusive',
+      endBound: 'not shown inclusive',
+      limitProbes: 1,
+    });
   });
 
   it('fails with duplicate-record-key when two different entries share one key, keeping neither silently', async () => {
