@@ -45,10 +45,18 @@ export async function runJobHealthCheck(
       }
     }),
   );
-  for (const job of health) {
-    const attributes = { job: job.job, lagSeconds: job.lagSeconds, lagLimitSeconds: job.lagLimitSeconds };
-    if (job.problems.length === 0) deps.logger.info('Job healthy', attributes);
-    else deps.logger.warn('Job problem', { ...attributes, problems: job.problems, details: job.details });
+  // One line per job with a problem, one for all the healthy ones: a group of 12 healthy jobs logs ~1 KB a
+  // check, 8,640 checks a month.
+  const healthy = health.filter((job) => job.problems.length === 0).map((job) => job.job);
+  if (healthy.length > 0) deps.logger.info('Jobs healthy', { jobs: healthy });
+  for (const job of health.filter((checked) => checked.problems.length > 0)) {
+    deps.logger.warn('Job problem', {
+      job: job.job,
+      lagSeconds: job.lagSeconds,
+      lagLimitSeconds: job.lagLimitSeconds,
+      problems: job.problems,
+      details: job.details,
+    });
   }
   publishHealth(deps.metrics, config.group, health);
   return health;
