@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { JobHealthRules } from '../../functions/job-health/problems.js';
 import { controlKeys } from '../../functions/shared/tables.js';
 import type { JobConfig } from '../config/schema.js';
-import { intervalMinutesOf } from './job-alarms.js';
+import { intervalMinutesOf } from './job-interval.js';
 import { keyExpiryAlarmDays } from './key-alarms.js';
 import { ScheduledInvocation } from './scheduled-invocation.js';
 import { ServiceFunction } from './service-function.js';
