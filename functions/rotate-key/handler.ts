@@ -36,4 +36,5 @@ async function rotationHandler(event: unknown, context: Context): Promise<void> 
 export const handler = middy(rotationHandler)
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  // No ColdStart metric: its function_name dimension would be one series per job's rotation function.
+  .use(logMetrics(metrics));

@@ -223,11 +223,11 @@ async function finishSecret({ deps, secrets, token, metadata, deadlineEpochMs }:
   } else {
     await secrets.makeCurrent(token, currentVersionId);
     replacedVersionId = currentVersionId;
-    // Per job, like every other syncwarden metric: each job has its own rotation function.
+    // No Job dimension (one series per job, for a count no alarm reads): the log line below names the job.
     const rotated = deps.metrics.singleMetric();
-    rotated.addDimension('Job', deps.settings.jobName);
     rotated.addMetric('KeyRotated', 'Count', 1);
     deps.logger.info('AWSCURRENT moved to the new key', {
+      job: deps.settings.jobName,
       secretId: secrets.secretId,
       versionId: token,
       keyName: newKey.keyName,

@@ -23,6 +23,11 @@ export const controlKeys = {
     [PARTITION_KEY]: controlKeys.jobPartition(job),
     [SORT_KEY]: 'record-keys',
   }),
+  /** What the job's last run found of its app key's expiry (functions/app-key/expiry-record.ts). */
+  appKeyExpiry: (job: string) => ({
+    [PARTITION_KEY]: controlKeys.jobPartition(job),
+    [SORT_KEY]: 'app-key-expiry',
+  }),
   /** Ledger sort keys sort by start time, so a Query answers "what happened at 04:00?". */
   runLedger: (job: string, startedAtIso: string, runId: string) => ({
     [PARTITION_KEY]: controlKeys.jobPartition(job),

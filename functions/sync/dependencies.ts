@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from '../app-key/cached-key-source.js';
-import { KeyExpiryReporter } from '../app-key/expiry-report.js';
+import { dynamoDbExpiryRecorder } from '../app-key/expiry-record.js';
+import { type ExpiryFinding, KeyExpiryReporter } from '../app-key/expiry-report.js';
 import { FileKeySource } from '../app-key/file-source.js';
 import type { AppKey, KeySource } from '../app-key/key-source.js';
 import { SecretsManagerKeySource } from '../app-key/secrets-manager-source.js';
@@ -56,6 +57,17 @@ export function createSyncDependencies(
   const { controlTable, recordsTable } = config.tables;
   // Once per container: it remembers the server's last answer about the key for the runs that skip.
   const keyExpiry = new KeyExpiryReporter({ clock, metrics, logger });
+  const recordExpiry = dynamoDbExpiryRecorder(documentClient, controlTable, config.job, () => clock.nowMs());
+  // The job-health check reads the finding from the control table; losing one costs a check, not the run.
+  const keepExpiry = async (finding: ExpiryFinding): Promise<void> => {
+    try {
+      await recordExpiry(finding);
+    } catch (error) {
+      logger.warn('Could not record the app key expiry for the job-health check', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
   // The secret's own keyName wins: a rotation writes it with the key it names.
   const named = (key: AppKey): AppKey =>
     key.keyName === undefined && config.appKeyName ? { ...key, keyName: config.appKeyName } : key;
@@ -127,11 +139,13 @@ export function createSyncDependencies(
       // The days the key has left, before the first page: from the secret, else from the key's own
       // GetExpirationDate. An expired key is refused by the client before it is sent, and reported like
       // every other denial: `Access denied: expired-key`, AuthFailure, evidence.
-      await keyExpiry.reportForRun(named(key), (keyName) => askServerForExpiry(client, keyName));
+      await keepExpiry(
+        await keyExpiry.reportForRun(named(key), (keyName) => askServerForExpiry(client, keyName)),
+      );
       return streamReader(client, config.endpoint, config);
     },
     publishKeyExpiryOnSkip: async () => {
-      keyExpiry.reportForSkippedRun(named(await keySource.get()));
+      await keepExpiry(keyExpiry.reportForSkippedRun(named(await keySource.get())));
     },
     clock,
     metrics,

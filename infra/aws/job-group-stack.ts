@@ -1,5 +1,5 @@
 // One group of jobs in a nested stack of its own (infra/config/job-groups.ts says which jobs and why):
-// each job's sync function, secret and its policy, schedule, rotation, and the group's alarms and dashboard.
+// each job's sync function, secret and its policy, schedule, rotation, the group's job-health check and alarms.
 // The shared resources (tables, alarm topic, quarantine bucket, clock-skew monitor) stay in the parent;
 // CDK passes the few the jobs reference as the nested stack's parameters.
 import { NestedStack } from 'aws-cdk-lib';
@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { groupId } from '../config/job-groups.js';
 import type { JobConfig } from '../config/schema.js';
+import { JobHealthCheck } from './job-health-check.js';
 import { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
 import type { QuarantineBucket } from './quarantine-bucket.js';
@@ -32,6 +33,7 @@ export class JobGroupStack extends NestedStack {
   readonly group: number;
   readonly jobs: readonly SyncJob[];
   readonly rotations: readonly KeyRotation[];
+  readonly healthCheck: JobHealthCheck;
   readonly monitoring: Monitoring;
   private readonly deploymentName: string | undefined;
 
@@ -66,14 +68,20 @@ export class JobGroupStack extends NestedStack {
       const rotation = this.rotations.find((r) => r.jobName === job.job.name);
       new SecretAccess(this, `SecretAccess-${job.job.name}`, { job, rotation, breakGlassRoleArn });
     }
-    // One Monitoring per group: a job's ~11 alarms must sit beside its resources (1,100 alarms for 100 jobs
-    // would not fit one stack), and one dashboard holds at most 500 widgets. Its id names the group so that
-    // logical ids stay unique across the deployment's templates.
+    this.healthCheck = new JobHealthCheck(this, `HealthCheck${id}`, {
+      group: String(props.group),
+      jobs: props.jobs,
+      tables,
+      logRetention,
+    });
+    // One Monitoring per group: a job's alarms on its own resources (Lambda errors, dead letters, rotation)
+    // sit beside them, with the group's health-check heartbeat. Its id names the group so that logical ids
+    // stay unique across the deployment's templates. No dashboard: the deployment has one (the parent's).
     this.monitoring = new Monitoring(this, `Monitoring${id}`, {
       jobs: this.jobs,
       rotations: this.rotations,
+      healthCheck: this.healthCheck,
       alarmAction: props.alarmAction,
-      dashboardName: `${props.deploymentName}-${id}`,
     });
   }
 

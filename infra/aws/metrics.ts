@@ -1,6 +1,6 @@
 // The CloudWatch metrics the Lambdas publish (Powertools EMF), built apart from the alarms and widgets that
 // use them. Names and dimensions must match functions/: the sync's names come from its own SyncMetric, and
-// test/infra/monitoring.test.ts checks that every sync metric used here is one the sync publishes.
+// the infra tests check that every metric used here is one the code publishes.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/diagnose.js';
@@ -34,78 +34,38 @@ function metric(
   });
 }
 
-/** Metrics of one sync job (default dimension `Job`). */
+/**
+ * The sync's own metrics, for the whole deployment: since issue 14 they carry only `service`, so they cost
+ * the same for 1 job as for 100 (the job is a property of each EMF line, `Job`, for Logs Insights). What is
+ * wrong with one job is the job-health check's JobProblems (problem-alarms.ts), not these.
+ */
+export const deploymentSyncMetrics = {
+  runSucceeded: (period: Duration = FIVE_MINUTES) =>
+    metric(SyncMetric.succeeded, {}, cloudwatch.Stats.SUM, period),
+  runFailed: (period: Duration = FIVE_MINUTES) => metric(SyncMetric.failed, {}, cloudwatch.Stats.SUM, period),
+  runSkippedLockHeld: (period: Duration = FIVE_MINUTES) =>
+    metric('RunSkippedLockHeld', {}, cloudwatch.Stats.SUM, period),
+  recordsSynced: (period: Duration = FIVE_MINUTES) =>
+    metric(SyncMetric.recordsSynced, {}, cloudwatch.Stats.SUM, period),
+  recordsQuarantined: (period: Duration = FIVE_MINUTES) =>
+    metric(SyncMetric.recordsQuarantined, {}, cloudwatch.Stats.SUM, period),
+  /** The worst of the jobs' lags: which job, JobProblems and the health check's log say. */
+  syncLagSeconds: (period: Duration = FIVE_MINUTES) =>
+    metric(SyncMetric.lagSeconds, {}, cloudwatch.Stats.MAXIMUM, period),
+  runDurationMs: (period: Duration = FIVE_MINUTES) =>
+    metric(SyncMetric.durationMs, {}, cloudwatch.Stats.MAXIMUM, period),
+  /** Access Denied by Cause, every job together (dimension `Cause`; the job is in the log line). */
+  authFailure: (cause: string, period: Duration = FIVE_MINUTES) =>
+    metric('AuthFailure', { Cause: cause }, cloudwatch.Stats.SUM, period),
+};
+
+/** Metrics of one job that still carry `Job`: the admin key's, from the job's own rotation function. */
 export class SyncJobMetrics {
   constructor(readonly job: string) {}
 
-  private of(name: string, statistic: string, period: Duration = FIVE_MINUTES) {
-    return metric(name, { Job: this.job }, statistic, period);
-  }
-
-  runSucceeded(period?: Duration) {
-    return this.of(SyncMetric.succeeded, cloudwatch.Stats.SUM, period);
-  }
-  runFailed(period?: Duration) {
-    return this.of(SyncMetric.failed, cloudwatch.Stats.SUM, period);
-  }
-  runSkippedLockHeld(period?: Duration) {
-    return this.of('RunSkippedLockHeld', cloudwatch.Stats.SUM, period);
-  }
-  recordsSynced(period?: Duration) {
-    return this.of(SyncMetric.recordsSynced, cloudwatch.Stats.SUM, period);
-  }
-  /** Records DynamoDB can never accept, kept in quarantine items instead (newly quarantined only). */
-  recordsQuarantined(period?: Duration) {
-    return this.of(SyncMetric.recordsQuarantined, cloudwatch.Stats.SUM, period);
-  }
-  /** Seconds from a run's end back to the newest source time the records table is complete up to. */
-  syncLagSeconds(period?: Duration) {
-    return this.of(SyncMetric.lagSeconds, cloudwatch.Stats.MAXIMUM, period);
-  }
-  /** Succeeded runs in a row that ended `caughtUp: false` (0 once a run catches up). */
-  runsBehindInARow(period?: Duration) {
-    return this.of(SyncMetric.runsBehind, cloudwatch.Stats.MAXIMUM, period);
-  }
-  runDurationMs(period?: Duration) {
-    return this.of(SyncMetric.durationMs, cloudwatch.Stats.MAXIMUM, period);
-  }
-  appKeyDaysToExpiry(period?: Duration) {
-    return this.of('AppKeyDaysToExpiry', cloudwatch.Stats.MINIMUM, period);
-  }
-  /** 1 from a run that cannot know when the key expires, 0 from one that knows (functions/app-key/expiry-report.ts). */
-  appKeyExpiryUnknown(period?: Duration) {
-    return this.of('AppKeyExpiryUnknown', cloudwatch.Stats.MAXIMUM, period);
-  }
   /** Published daily by the job's rotation function from its admin secret (functions/rotate-key/admin-key-check.ts). */
-  adminKeyDaysToExpiry(period?: Duration) {
-    return this.of(ADMIN_KEY_DAYS_TO_EXPIRY_METRIC, cloudwatch.Stats.MINIMUM, period);
-  }
-  lockTakeover(period?: Duration) {
-    return this.of('LockTakeover', cloudwatch.Stats.SUM, period);
-  }
-  lockLostBeforeRelease(period?: Duration) {
-    return this.of('LockLostBeforeRelease', cloudwatch.Stats.SUM, period);
-  }
-  authFailure(cause: string, period?: Duration) {
-    return metric(
-      'AuthFailure',
-      { Job: this.job, Cause: cause },
-      cloudwatch.Stats.SUM,
-      period ?? FIVE_MINUTES,
-    );
-  }
-
-  /** Access Denied failures of every cause except a recovered rotation (`stale-key`). */
-  accessDenied(period: Duration = FIVE_MINUTES): cloudwatch.MathExpression {
-    const usingMetrics = Object.fromEntries(
-      ALARMING_AUTH_CAUSES.map((cause, index) => [`cause${index}`, this.authFailure(cause, period)]),
-    );
-    return new cloudwatch.MathExpression({
-      expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
-      usingMetrics,
-      period,
-      label: 'Access Denied (all causes but stale-key)',
-    });
+  adminKeyDaysToExpiry(period: Duration = FIVE_MINUTES) {
+    return metric(ADMIN_KEY_DAYS_TO_EXPIRY_METRIC, { Job: this.job }, cloudwatch.Stats.MINIMUM, period);
   }
 }
 

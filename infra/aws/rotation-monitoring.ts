@@ -1,6 +1,7 @@
-// The alarms and the dashboard widget of one job's key rotation: a failed rotation step, and the admin key
+// The alarms of one job's key rotation: a failed rotation step, and the admin key
 // nearing its expiry (AdminKeyDaysToExpiry, published daily by the admin-key check, admin-key-check.ts).
-// Split from monitoring.ts, which assembles it with the job's other alarms.
+// Split from monitoring.ts, which assembles it with the job's other alarms. Both stay per job: they read
+// AWS/Lambda Errors of the job's own rotation function and the job's AdminKeyDaysToExpiry.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
@@ -11,12 +12,8 @@ import { SyncJobMetrics } from './metrics.js';
 /** Alarm when the admin key expires within this many days: a week to replace it by hand. */
 export const ADMIN_KEY_EXPIRY_ALARM_DAYS = 7;
 
-/** A failed step throws, so the rotation function's Errors count failed rotations. Returns its widgets. */
-export function monitorRotation(
-  scope: Construct,
-  rotation: KeyRotation,
-  alarm: AlarmFactory,
-): cloudwatch.IWidget[] {
+/** A failed step throws, so the rotation function's Errors count failed rotations. */
+export function monitorRotation(scope: Construct, rotation: KeyRotation, alarm: AlarmFactory): void {
   const { jobName: name } = rotation;
   const fn = rotation.function.function;
   const metrics = new SyncJobMetrics(name);
@@ -39,24 +36,4 @@ export function monitorRotation(
     treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     alarmDescription: `The admin key that rotates the app key of sync job ${name} expires within ${ADMIN_KEY_EXPIRY_ALARM_DAYS} days, or its expiry is unknown (AdminKeyDaysToExpiry, published daily from the admin secret's expiresAt; missing data breaches). syncwarden does not rotate the admin key: create a new one on ThingWorx and put it, with its "expiresAt", in the admin secret (aws secretsmanager put-secret-value). No data: the admin secret has no expiresAt, or the daily check fails (see the rotation function's log).`,
   });
-  return [
-    new cloudwatch.GraphWidget({
-      title: `${name}: key rotation`,
-      left: [
-        fn.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }).with({
-          label: 'rotation steps run',
-        }),
-        fn.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }).with({
-          label: 'rotation steps failed',
-        }),
-      ],
-      width: 8,
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${name}: admin key days to expiry`,
-      left: [metrics.adminKeyDaysToExpiry(Duration.days(1)).with({ label: 'days left, min' })],
-      leftAnnotations: [{ value: ADMIN_KEY_EXPIRY_ALARM_DAYS, label: 'alarm', color: cloudwatch.Color.RED }],
-      width: 8,
-    }),
-  ];
 }

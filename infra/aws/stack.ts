@@ -1,10 +1,10 @@
 // The syncwarden stack: assembles the shared resources (tables, alarm topic, quarantine bucket, clock-skew
-// monitor and its monitoring), one nested stack per group of jobs (job-group-stack.ts: each job's function,
-// secret, rotation, alarms), and states the outputs an operator needs. No logic of its own.
+// monitor, the deployment's alarms and dashboard), one nested stack per group of jobs (job-group-stack.ts:
+// each job's function, secret, rotation, alarms, the group's health check), and states the outputs an operator needs. No logic of its own.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { groupId, jobsByGroup, overfullGroupProblem } from '../config/job-groups.js';
+import { jobsByGroup, overfullGroupProblem } from '../config/job-groups.js';
 import type { SyncWardenConfig } from '../config/schema.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ClockSkewMonitor } from './clock-skew-monitor.js';
@@ -27,8 +27,8 @@ export class SyncWardenStack extends Stack {
   readonly rotations: readonly KeyRotation[];
   readonly clockSkewMonitor: ClockSkewMonitor | undefined;
   readonly alarmTopic: AlarmTopic;
-  /** The clock-skew monitor's alarms and dashboard; each job group has its own Monitoring. */
-  readonly monitoring: Monitoring | undefined;
+  /** The deployment's problem alarms, the clock-skew monitor's and the dashboard; each job group has its own. */
+  readonly monitoring: Monitoring;
   readonly jobGroups: readonly JobGroupStack[];
 
   constructor(scope: Construct, id: string, props: SyncWardenStackProps) {
@@ -73,35 +73,22 @@ export class SyncWardenStack extends Stack {
           logRetention,
         })
       : undefined;
-    // The parent's dashboard and alarms: the clock-skew monitor's (each group has its jobs').
-    this.monitoring = this.clockSkewMonitor
-      ? new Monitoring(this, 'Monitoring', {
-          jobs: [],
-          clockSkewMonitor: this.clockSkewMonitor,
-          alarmAction: this.alarmTopic.action,
-        })
-      : undefined;
+    // The parent's dashboard and alarms: the problem alarms over every job, the clock-skew monitor's.
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      deployment: true,
+      clockSkewMonitor: this.clockSkewMonitor,
+      alarmAction: this.alarmTopic.action,
+    });
 
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic every alarm notifies (subscribe more endpoints to it)',
       value: this.alarmTopic.topic.topicArn,
     });
-    if (this.monitoring) {
-      new CfnOutput(this, 'DashboardUrl', {
-        description: 'CloudWatch dashboard of clock skew (each job group has its own dashboard of its jobs)',
-        value: this.monitoring.dashboardUrl(),
-      });
-    }
-    for (const group of this.jobGroups) {
-      new CfnOutput(this, `DashboardUrl${groupId(group.group)}`, {
-        description:
-          `CloudWatch dashboard of runs, records, lag, duration and Access Denied causes of ${group.jobs.map((job) => job.job.name).join(', ')}`.slice(
-            0,
-            1024,
-          ),
-        value: group.monitoring.dashboardUrl(),
-      });
-    }
+    new CfnOutput(this, 'DashboardUrl', {
+      description:
+        'CloudWatch dashboard of the deployment: problems per job and per kind, runs, records, clock skew',
+      value: this.monitoring.dashboardUrl(),
+    });
     new CfnOutput(this, 'ControlTableName', { value: this.tables.control.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: this.tables.records.tableName });
     if (quarantineBucket) {

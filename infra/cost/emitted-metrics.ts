@@ -10,11 +10,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/cause-guide.js';
+import { PROBLEM_KINDS } from '../../functions/job-health/problems.js';
+import { JobHealthMetric } from '../../functions/job-health/publish.js';
 import { LockMetric } from '../../functions/lock/observability.js';
 import { METRICS_NAMESPACE } from '../../functions/shared/powertools.js';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 import { SERVICE_NAME } from '../aws/metrics.js';
 import { REPOSITORY_ROOT } from '../aws/service-function.js';
+import { jobsByGroup } from '../config/job-groups.js';
 import type { SyncWardenConfig } from '../config/types.js';
 
 /** A metric name with the dimension names it is published under, by one Lambda. */
@@ -35,7 +38,11 @@ export interface MetricSeries {
 }
 
 const UNIT = `'(?:Count|Milliseconds|Seconds|None|Bytes|Percent)'`;
-const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = { SyncMetric, LockMetric };
+const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  SyncMetric,
+  LockMetric,
+  JobHealthMetric,
+};
 
 /** Every metric kind of every Lambda under functions/. */
 export function emittedMetricKinds(root: string = REPOSITORY_ROOT): MetricKind[] {
@@ -153,8 +160,16 @@ function metricNames(argument: string, file: string): string[] {
   });
 }
 
+/** One Lambda of a deployment: the job it serves, or the jobs and group it checks (job-health). */
+interface LambdaInstance {
+  readonly functionName: string;
+  readonly job?: string;
+  readonly jobs?: readonly string[];
+  readonly group?: string;
+}
+
 /** How many instances of each Lambda a deployment has, and the job each serves. */
-function lambdaInstances(lambda: string, config: SyncWardenConfig): { job?: string; functionName: string }[] {
+function lambdaInstances(lambda: string, config: SyncWardenConfig): LambdaInstance[] {
   switch (lambda) {
     case 'sync':
       return config.jobs.map((job) => ({
@@ -167,6 +182,12 @@ function lambdaInstances(lambda: string, config: SyncWardenConfig): { job?: stri
         .map((job) => ({ job: job.name, functionName: `${config.stackName}-${job.name}-rotate-key` }));
     case 'clock-skew':
       return config.clockSkew ? [{ functionName: `${config.stackName}-clock-skew` }] : [];
+    case 'job-health':
+      return [...jobsByGroup(config.jobs)].map(([group, jobs]) => ({
+        functionName: `${config.stackName}-job-health-${group}`,
+        jobs: jobs.map((job) => job.name),
+        group: String(group),
+      }));
     default:
       throw new Error(
         `functions/${lambda}/handler.ts: the bench does not know how many of this Lambda a deployment has`,
@@ -176,7 +197,7 @@ function lambdaInstances(lambda: string, config: SyncWardenConfig): { job?: stri
 
 function dimensionValues(
   dimension: string,
-  instance: { job?: string; functionName: string },
+  instance: LambdaInstance,
   config: SyncWardenConfig,
 ): readonly string[] {
   switch (dimension) {
@@ -185,9 +206,16 @@ function dimensionValues(
     case 'function_name':
       return [instance.functionName];
     case 'Job':
+      if (instance.jobs) return instance.jobs;
       if (!instance.job)
         throw new Error(`dimension Job on a Lambda that serves no job (${instance.functionName})`);
       return [instance.job];
+    case 'Problem':
+      return PROBLEM_KINDS;
+    case 'Group':
+      if (!instance.group)
+        throw new Error(`dimension Group on a Lambda of no group (${instance.functionName})`);
+      return [instance.group];
     case 'Cause':
       return ACCESS_DENIED_CAUSES;
     case 'Target':

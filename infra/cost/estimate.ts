@@ -1,6 +1,9 @@
 // A month of CloudWatch for one deployment: the usage (alarms and dashboards from its templates, custom
 // metrics and log bytes from the code, invocations from its schedules) and its price, item by item. The
 // usage of a deployment that cannot be synthesized is extrapolated from two that can.
+import { PROBLEM_KINDS } from '../../functions/job-health/problems.js';
+import { JOB_HEALTH_INTERVAL_MINUTES } from '../aws/job-health-check.js';
+import { jobsByGroup } from '../config/job-groups.js';
 import type { SyncWardenConfig } from '../config/types.js';
 import { emittedSeries, type MetricKind } from './emitted-metrics.js';
 import {
@@ -67,6 +70,18 @@ function lambdaLoads(config: SyncWardenConfig): LambdaLoad[] {
       lambda: 'rotate-key',
       invocations: ADMIN_KEY_CHECKS_PER_MONTH + (ROTATION_STEPS * DAYS_PER_MONTH) / job.rotation.everyDays,
       samples: { Job: [job.name], function_name: [`${config.stackName}-${job.name}-rotate-key`] },
+    });
+  }
+  for (const [group, jobs] of jobsByGroup(config.jobs)) {
+    loads.push({
+      lambda: 'job-health',
+      invocations: MINUTES_PER_MONTH / JOB_HEALTH_INTERVAL_MINUTES,
+      samples: {
+        Job: jobs.map((job) => job.name),
+        Problem: [...PROBLEM_KINDS],
+        Group: [String(group)],
+        function_name: [`${config.stackName}-job-health-${group}`],
+      },
     });
   }
   if (config.clockSkew) {

@@ -70,10 +70,11 @@ try {
     const share = items.map(
       (item) => `${item} ${((ten.usd[item] - one.usd[item]) / (ten.jobs - one.jobs)).toFixed(2)}`,
     );
-    const perJob = (field: 'customMetrics' | 'standardAlarmMetrics' | 'alarms') =>
-      (ten.usage[field] - one.usage[field]) / (ten.jobs - one.jobs);
+    const perJob = (
+      field: 'customMetrics' | 'standardAlarmMetrics' | 'metricsInsightsMetricsAnalyzed' | 'alarms',
+    ) => (ten.usage[field] - one.usage[field]) / (ten.jobs - one.jobs);
     console.log(
-      `  per job between ${one.jobs} and ${ten.jobs}: ${perJob('customMetrics')} custom metrics, ${perJob('alarms')} alarms (${perJob('standardAlarmMetrics')} alarm metrics); $ ${share.join(', ')}`,
+      `  per job between ${one.jobs} and ${ten.jobs}: ${perJob('customMetrics').toFixed(2)} custom metrics, ${perJob('alarms').toFixed(2)} alarms (${perJob('standardAlarmMetrics').toFixed(2)} standard alarm metrics, ${perJob('metricsInsightsMetricsAnalyzed').toFixed(2)} metrics analyzed by Metrics Insights alarms); $ ${share.join(', ')}`,
     );
   }
   if (ten && hundred) {

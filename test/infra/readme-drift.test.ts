@@ -2,6 +2,7 @@
 // counterpart with no row, fails here. Each table names where its truth lives.
 import { describe, expect, it } from 'vitest';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/cause-guide.js';
+import { PROBLEM_KINDS, problemBit } from '../../functions/job-health/problems.js';
 import { loadSyncConfig } from '../../functions/sync/sync-config.js';
 import { configSchema, parseConfig } from '../../infra/config/schema.js';
 import { publishedMetrics } from '../support/published-metrics.js';
@@ -115,12 +116,22 @@ describe('README: the alarm table', () => {
       name = name.replace(`${stackName}-`, '');
       for (const job of jobNames) if (name.startsWith(`${job}-`)) name = name.slice(job.length + 1);
       for (const target of targetNames) name = name.replace(`clock-skew-${target}`, 'clock-skew-<target>');
-      return name;
+      return name.replace(/^job-health-check-\d+-/, 'job-health-check-<group>-');
     });
     const rows = tableUnder(README, 'Alarms').map(([kind = '']) => decodeEntities(kind));
 
     expect([...rows].sort()).toEqual([...new Set(kinds)].sort());
     expect(rows).toHaveLength(new Set(rows).size); // one row per alarm kind
+  });
+});
+
+describe('README: the job problems table', () => {
+  it('has a row for every problem kind the job-health check finds, with its bit, in bit order', () => {
+    const rows = tableUnder(README, 'Job problems').map(([kind = '', bit = '']) => [
+      codeSpans(kind)[0],
+      Number(bit),
+    ]);
+    expect(rows).toEqual(PROBLEM_KINDS.map((kind) => [kind, problemBit(kind)]));
   });
 });
 

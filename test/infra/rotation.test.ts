@@ -204,21 +204,13 @@ describe('the example: a created secret rotated every 30 days', () => {
     expect(alarm.AlarmDescription).toMatch(/AWSCURRENT did not move.*rotate-secret/);
   });
 
-  it('keeps the key-expiry alarm, firing once the rotation is overdue', () => {
-    const alarm = only(template, 'AWS::CloudWatch::Alarm', {
-      AlarmName: 'SyncWarden-sensor-stream-app-key-expiring',
-    }).resource.Properties as Json;
+  it('gives the job-health check the key-expiry threshold, firing once the rotation is overdue', () => {
+    const check = only(groupTemplateOf(templates, job.job), 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^syncwarden job-health check of group '),
+    }).resource.Properties as { Environment: { Variables: Record<string, string> } };
+    const [rules] = JSON.parse(check.Environment.Variables.JOB_HEALTH_JOBS as string) as Json[];
     // A new key lives 30 days + 7 d; rotation may come any hour of its day, so 6 days left means overdue.
-    expect(alarm).toMatchObject({ MetricName: 'AppKeyDaysToExpiry', Threshold: 6 });
-    expect(alarm.AlarmDescription).toMatch(/rotation, due every 30 days, is overdue/);
-  });
-
-  it('shows rotation steps run and failed on the dashboard', () => {
-    // The job's group's dashboard (the parent's shows clock skew).
-    const { resource } = only(groupTemplateOf(templates, job.job), 'AWS::CloudWatch::Dashboard');
-    const body = JSON.stringify((resource.Properties as Json).DashboardBody);
-    expect(body).toContain('sensor-stream: key rotation');
-    expect(body).toContain('rotation steps failed');
+    expect(rules).toMatchObject({ name: 'sensor-stream', keyExpiryAlarmDays: 6 });
   });
 });
 

@@ -320,16 +320,19 @@ describe('least privilege IAM', () => {
     ]);
   });
 
-  it('grants dynamodb:Query only on the control table, only to the sync role, only on its own partition', () => {
+  it("grants dynamodb:Query only on the control table, to the sync role and its group's health check, only on the job's partition", () => {
     const querying = allPolicyStatements(template).filter((statement) =>
       [statement.Action].flat().includes('dynamodb:Query'),
     );
+    const ownPartition = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['job#sensor-stream'] } };
     expect(querying).toEqual([
       expect.objectContaining({
         Sid: 'OwnLockWatermarkAndLedger',
         Resource: controlTable,
-        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['job#sensor-stream'] } },
+        Condition: ownPartition,
       }),
+      // Read-only: GetItem and Query, nothing that writes (test/infra/problem-alarms.test.ts).
+      expect.objectContaining({ Sid: 'ReadOwnGroupJobs', Resource: controlTable, Condition: ownPartition }),
     ]);
   });
 

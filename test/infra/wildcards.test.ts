@@ -40,12 +40,16 @@ describe('wildcard resources', () => {
     const suppressing = Object.entries(resources).filter(([, resource]) =>
       (resource.Metadata?.cdk_nag?.rules_to_suppress ?? []).some((rule) => rule.id === 'AwsSolutions-IAM5'),
     );
-    // X-Ray: one per function (each job's sync, each rotation, the clock-skew monitor); the quarantine
-    // archive: one per job that quarantines, s3:PutObject under its own prefix only.
+    // X-Ray: one per function (each job's sync, each rotation, each group's health check, the clock-skew
+    // monitor); the quarantine archive: one per job that quarantines, s3:PutObject under its own prefix only.
     const quarantining = stack.jobs.filter((job) => job.job.sync.rejectedRecords === 'quarantine').length;
     expect(quarantining).toBeGreaterThan(0);
     expect(suppressing.length).toBe(
-      stack.jobs.length + stack.rotations.length + (stack.clockSkewMonitor ? 1 : 0) + quarantining,
+      stack.jobs.length +
+        stack.rotations.length +
+        stack.jobGroups.length +
+        (stack.clockSkewMonitor ? 1 : 0) +
+        quarantining,
     );
     for (const [logicalId, resource] of suppressing) {
       expect(resource.Type).toBe('AWS::IAM::Policy');

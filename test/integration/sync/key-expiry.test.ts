@@ -2,7 +2,9 @@
 // and DynamoDB Local: the key's own GetExpirationDate when its user may call it, AppKeyExpiryUnknown = 1
 // when the server refuses, and a skipped run (lock held) publishing without asking the server.
 import { writeFileSync } from 'node:fs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { controlKeys } from '../../../functions/shared/tables.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 
 const DAY_MS = 86_400_000;
@@ -126,5 +128,29 @@ describe('a skipped run (lock held)', () => {
     expect((await h.run()).outcome).toBe('skipped');
 
     expect(published(h)).toEqual({ days: [], unknown: [1] });
+  });
+});
+
+describe('the finding the job-health check reads', () => {
+  const kept = async (h: SyncHarness) =>
+    (
+      await h.db.documentClient.send(
+        new GetCommand({ TableName: h.db.tables.controlTable, Key: controlKeys.appKeyExpiry(h.job) }),
+      )
+    ).Item;
+
+  it("keeps the key's expiry in the job's partition when the run knows it, and why not when it cannot", async () => {
+    const known = await plainKeyJob('expiry-kept');
+    known.sim.keys.grant(READER, 'GetExpirationDate');
+    await known.run();
+    const knownItem = await kept(known);
+    expect(knownItem?.status).toBe('known');
+    expect(Number(knownItem?.expiresAtMs)).toBeGreaterThan(known.sim.clock.nowMs() + 4.99 * DAY_MS);
+
+    const refused = await plainKeyJob('expiry-kept-unknown');
+    await refused.run();
+    const unknownItem = await kept(refused);
+    expect(unknownItem?.status).toBe('unknown');
+    expect(String(unknownItem?.why)).toContain('GetExpirationDate');
   });
 });

@@ -3,6 +3,8 @@
 // every combination of dimension values that can occur.
 import { describe, expect, it } from 'vitest';
 import { ACCESS_DENIED_CAUSES } from '../../../functions/endpoint/cause-guide.js';
+import { PROBLEM_KINDS } from '../../../functions/job-health/problems.js';
+import { groupOf } from '../../../infra/config/job-groups.js';
 import { parseConfig } from '../../../infra/config/schema.js';
 import { emittedMetricKinds, emittedSeries, type MetricKind } from '../../../infra/cost/emitted-metrics.js';
 import { emfBytesPerInvocation } from '../../../infra/cost/log-volume.js';
@@ -17,12 +19,20 @@ describe('metric kinds read off the code', () => {
   });
 
   it('gives each metric the dimensions Powertools publishes it under', () => {
-    // the sync handler's default dimension Job, plus the single metric's own Cause
-    expect(kind('sync', 'AuthFailure')?.dimensions).toEqual(['service', 'Job', 'Cause']);
-    expect(kind('sync', 'RunFailed')?.dimensions).toEqual(['service', 'Job']);
-    expect(kind('sync', 'ColdStart')?.dimensions).toEqual(['service', 'Job', 'function_name']);
-    // the rotation handler sets no default dimension: its metrics add Job themselves
-    expect(kind('rotate-key', 'KeyRotated')?.dimensions).toEqual(['service', 'Job']);
+    // the sync handler sets no default dimension (issue 14): service alone, plus a single metric's own Cause
+    expect(kind('sync', 'AuthFailure')?.dimensions).toEqual(['service', 'Cause']);
+    expect(kind('sync', 'RunFailed')?.dimensions).toEqual(['service']);
+    // no ColdStart from the per-job functions: its function_name would be a series per job
+    expect(kind('sync', 'ColdStart')).toBeUndefined();
+    expect(kind('rotate-key', 'ColdStart')).toBeUndefined();
+    expect(kind('clock-skew', 'ColdStart')?.dimensions).toEqual(['service', 'function_name']);
+    // the rotation handler sets no default dimension: a metric that needs Job adds it itself
+    expect(kind('rotate-key', 'KeyRotated')?.dimensions).toEqual(['service']);
+    expect(kind('rotate-key', 'AdminKeyDaysToExpiry')?.dimensions).toEqual(['service', 'Job']);
+    // the job-health check: one series per job, per problem kind, per group
+    expect(kind('job-health', 'JobProblems')?.dimensions).toEqual(['service', 'Job']);
+    expect(kind('job-health', 'ProblemJobs')?.dimensions).toEqual(['service', 'Problem']);
+    expect(kind('job-health', 'JobsChecked')?.dimensions).toEqual(['service', 'Group']);
     expect(kind('clock-skew', 'ClockOffsetMs')?.dimensions).toEqual(['service', 'Target']);
     expect(kind('clock-skew', 'PairwiseSkewMs')?.dimensions).toEqual(['service', 'Pair']);
   });
@@ -75,6 +85,33 @@ describe('series of a deployment', () => {
     // has no Job, so causes series in all; clock skew: 2 targets + 1 pair
     const expected = 2 + 2 * causes + 1 + causes + 2 + 1;
     expect(emittedSeries(config, kinds)).toHaveLength(expected);
+  });
+
+  it("counts the job-health check's JobProblems once per job, ProblemJobs once per kind, JobsChecked once per group", () => {
+    const health: MetricKind[] = [
+      { lambda: 'job-health', name: 'JobProblems', dimensions: ['service', 'Job'], single: true, file: 'x' },
+      {
+        lambda: 'job-health',
+        name: 'ProblemJobs',
+        dimensions: ['service', 'Problem'],
+        single: true,
+        file: 'x',
+      },
+      {
+        lambda: 'job-health',
+        name: 'JobsChecked',
+        dimensions: ['service', 'Group'],
+        single: true,
+        file: 'x',
+      },
+    ];
+    const jobs = ['a', 'b', 'c', 'd', 'e'].map((name) => job(name, false));
+    const five = parseConfig({ jobs }, 'test');
+    const series = emittedSeries(five, health);
+    const groups = new Set(jobs.map((j) => groupOf(j))).size;
+    expect(series.filter((s) => s.name === 'JobProblems')).toHaveLength(5);
+    expect(series.filter((s) => s.name === 'ProblemJobs')).toHaveLength(PROBLEM_KINDS.length);
+    expect(series.filter((s) => s.name === 'JobsChecked')).toHaveLength(groups);
   });
 
   it('counts a series published by two instances of a Lambda once', () => {
