@@ -37,6 +37,7 @@ Exit code 0 when nothing FAILs, 1 otherwise, 2 for a usage error. The key is nev
   --page-size <n>          rows the sync asks per request (default ${SYNC_DEFAULTS.pageSize})
   --request-timeout <ms>   per request (default 10000)
   --clock-measurements <n> clock measurements compared pairwise (default 2; 1 skips the comparison)
+  --clock-requests <n>     aimed requests per measurement (default 10, as the skew monitor; fewer is faster, coarser)
   --only <families>        run only these, comma-separated: ${DOCTOR_FAMILIES.join(', ')}
   --skip <families>        run all but these (network always runs)
   --json                   one JSON object per check, then a summary object
@@ -91,6 +92,7 @@ const OPTIONS = {
   'page-size': { type: 'string' },
   'request-timeout': { type: 'string' },
   'clock-measurements': { type: 'string' },
+  'clock-requests': { type: 'string' },
   only: { type: 'string' },
   skip: { type: 'string' },
   json: { type: 'boolean' },
@@ -158,6 +160,7 @@ async function settingsFrom(values: Parsed, io: CliIo): Promise<DoctorSettings> 
     pageSize: integer('--page-size', values['page-size'], SYNC_DEFAULTS.pageSize, 1, 10_000),
     requestTimeoutMs: integer('--request-timeout', values['request-timeout'], 10_000, 100, 900_000),
     clockMeasurements: integer('--clock-measurements', values['clock-measurements'], 2, 1, 10),
+    clockBisections: integer('--clock-requests', values['clock-requests'], 10, 1, 20),
     families: families(values.only, values.skip),
   };
 }

@@ -42,11 +42,17 @@ export async function checkClock(
   const measurements: SkewMeasurement[] = [];
   try {
     for (let i = 0; i < ctx.settings.clockMeasurements; i++) {
-      progress(`clock: measurement ${i + 1} of ${ctx.settings.clockMeasurements} (about 11 requests)`);
+      progress(
+        `clock: measurement ${i + 1} of ${ctx.settings.clockMeasurements} (${ctx.settings.clockBisections + 3} requests)`,
+      );
       const m = await measureTarget(
         target,
         { transport, startClock: anchoredClock },
-        { consistencyChecks: CONSISTENCY_CHECKS, requestTimeoutMs: ctx.settings.requestTimeoutMs },
+        {
+          consistencyChecks: CONSISTENCY_CHECKS,
+          maxBisections: ctx.settings.clockBisections,
+          requestTimeoutMs: ctx.settings.requestTimeoutMs,
+        },
       );
       measurements.push(m);
       if (m.outcome !== 'measured') break;

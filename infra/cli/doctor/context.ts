@@ -34,6 +34,8 @@ export interface DoctorSettings {
   readonly families: ReadonlySet<DoctorFamily>;
   /** Clock measurements to compare pairwise (each is the skew monitor's 11 requests). */
   readonly clockMeasurements: number;
+  /** Requests aimed at the server's second boundary per measurement (the monitor's maxBisections). */
+  readonly clockBisections: number;
 }
 
 /** One request as it crossed the wire: what the proxy and cache checks read. Never a header we sent. */

@@ -160,7 +160,9 @@ export async function readStream(client: ThingWorxClient, options: StreamReadOpt
     if (!largestGroup || size > largestGroup.size) largestGroup = { timestampMs, size };
   }
 
-  const bounds = pagerFailure ? undefined : await aimedBounds(read, groups);
+  // Aimed where the pager's read shows the neighbours; when it failed, inside the sample (its oldest
+  // timestamp left out: the sample may have cut that group).
+  const bounds = await aimedBounds(read, groups.size > 0 ? groups : sampleGroups(sample, shape));
   const oldest =
     stream.observed().order === 'oldest first' ? await raw({ maxItems: 1, oldestFirst: true }) : [];
   const oldestEntryMs = oldest[0] ? toSourceRecord(oldest[0], 0, shape).sourceTimestampMs : undefined;
@@ -207,4 +209,18 @@ async function aimedBounds(
   const startInclusive = atT(await read({ startMs: T, endMs: T + 1, maxItems }));
   const endInclusive = atT(await read({ startMs: T - 1, endMs: T, maxItems }));
   return { startInclusive, endInclusive, aimedAtMs: T };
+}
+
+function sampleGroups(rows: readonly unknown[], shape: RowShape): Map<number, number> {
+  const groups = new Map<number, number>();
+  for (const [index, row] of rows.entries()) {
+    try {
+      const { sourceTimestampMs } = toSourceRecord(row, index, shape);
+      groups.set(sourceTimestampMs, (groups.get(sourceTimestampMs) ?? 0) + 1);
+    } catch {
+      // a row the fields check reports
+    }
+  }
+  groups.delete(Math.min(...groups.keys()));
+  return groups;
 }
