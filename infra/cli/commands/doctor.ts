@@ -52,17 +52,10 @@ export const doctorCommand: CliCommand = {
       return 0;
     }
     const settings = await settingsFrom(parsed, io);
-    const context = await doctorContext(settings);
-    const report = reportWriter(io.stdout, { json: parsed.json === true, redact: context.redact });
-    if (!parsed.json) {
-      io.stdout.write(
-        context.redact(
-          `syncwarden doctor: ${describeUrl(settings.endpoint)}, Thing ${settings.thing}, service ${settings.service}; ` +
-            `key from ${settings.keySource.describe()} (never printed)${settings.proxy ? `, proxy ${settings.proxy.url.origin}` : ''}\n`,
-        ),
-      );
-    }
+    const json = parsed.json === true;
     if (!carriesKeySafely(settings.endpoint)) {
+      // Refused before any client exists (one would refuse the URL too): the line quotes only the URL.
+      const report = reportWriter(io.stdout, { json, redact: (text) => text });
       report.check({
         id: 'network.scheme',
         status: 'FAIL',
@@ -70,6 +63,16 @@ export const doctorCommand: CliCommand = {
         action: 'use https://: the key travels in a request header, and the sync refuses plain HTTP',
       });
       return report.finish();
+    }
+    const context = await doctorContext(settings);
+    const report = reportWriter(io.stdout, { json, redact: context.redact });
+    if (!json) {
+      io.stdout.write(
+        context.redact(
+          `syncwarden doctor: ${describeUrl(settings.endpoint)}, Thing ${settings.thing}, service ${settings.service}; ` +
+            `key from ${settings.keySource.describe()} (never printed)${settings.proxy ? `, proxy ${settings.proxy.url.origin}` : ''}\n`,
+        ),
+      );
     }
     await runDoctor(context, report, progressLine(io.stderr));
     return report.finish() as ExitCode;
@@ -122,6 +125,7 @@ async function settingsFrom(values: Parsed, io: CliIo): Promise<DoctorSettings> 
   if (endpoint.username || endpoint.password || endpoint.search || endpoint.hash) {
     throw new UsageError('--endpoint: scheme, host and path only (no credentials, query or fragment)');
   }
+  const chosenFamilies = families(values.only, values.skip);
   const keySource = keySourceFrom(values['app-key-file'], io);
   // Read once now: a key that cannot be read is a mistake in how doctor was called, not a finding.
   await keySource.get().catch((error: unknown) => {
@@ -161,7 +165,7 @@ async function settingsFrom(values: Parsed, io: CliIo): Promise<DoctorSettings> 
     requestTimeoutMs: integer('--request-timeout', values['request-timeout'], 10_000, 100, 900_000),
     clockMeasurements: integer('--clock-measurements', values['clock-measurements'], 2, 1, 10),
     clockBisections: integer('--clock-requests', values['clock-requests'], 10, 1, 20),
-    families: families(values.only, values.skip),
+    families: chosenFamilies,
   };
 }
 
