@@ -15,6 +15,8 @@ export interface KeyFindings {
   readonly results: CheckResult[];
   /** The first probe: the permission and content checks judge it. */
   readonly first: ProbeResult;
+  /** Every probe of the real key, the earlier ones included. */
+  readonly probes: readonly ProbeResult[];
   /** The server authenticated the key (200, or a 403 that is about something else). */
   readonly authenticated: boolean;
 }
@@ -53,7 +55,7 @@ export async function checkKey(
   results.push(
     authenticated ? await expiryCheck(ctx, key) : skipped('key.expiry', 'the key was not accepted'),
   );
-  return { results, first, authenticated };
+  return { results, first, probes, authenticated };
 }
 
 function acceptedCheck(probes: readonly ProbeResult[], acceptedCount: number): CheckResult {

@@ -8,9 +8,30 @@ import type { DoctorContext } from './context.js';
 import { skipped } from './key-check.js';
 import type { CheckResult } from './report.js';
 
-export function checkPermission(ctx: DoctorContext, probe: ProbeResult): CheckResult[] {
+/** `probe` is judged; `all` (every probe of the real key) shows a permission that comes and goes. */
+export function checkPermission(
+  ctx: DoctorContext,
+  probe: ProbeResult,
+  all: readonly ProbeResult[] = [probe],
+): CheckResult[] {
   const { thing, service } = ctx.settings;
   const on = `ServiceInvoke on ${service} in ${thing}`;
+  const refused = all.filter((p) => p.outcome === 'denied' && p.diagnosis.cause === 'permission-denied');
+  const allowed = all.filter((p) => p.outcome === 'accepted');
+  if (refused.length > 0 && allowed.length > 0) {
+    return [
+      {
+        id: 'permission.invoke',
+        status: 'FAIL',
+        cause: 'permission-denied',
+        evidence: `intermittent: ${on} allowed ${allowed.length} times and refused ${refused.length} times (HTTP 403 "Not authorized") by the same address`,
+        action:
+          'servers of a load-balanced pool disagree about the permission (one lacks the grant), or a layer in front flaps: compare the servers behind the address',
+      },
+      { id: 'content.json', status: 'ok', evidence: 'application/json answered to Accept: application/json' },
+      { id: 'content.type', status: 'ok', evidence: 'Content-Type: application/json accepted' },
+    ];
+  }
   if (probe.outcome === 'accepted') {
     return [
       { id: 'permission.invoke', status: 'ok', evidence: `${on}: allowed` },

@@ -69,7 +69,7 @@ export async function runDoctor(
     const key = await checkKey(ctx, realProbes);
     if (families.has('key')) write(key.results);
     authenticated = key.authenticated;
-    const permission = checkPermission(ctx, key.first);
+    const permission = checkPermission(ctx, key.first, key.probes);
     if (families.has('permission')) write(permission);
     permitted = authenticated && permission.every((r) => r.status === 'ok');
   }

@@ -1,6 +1,8 @@
 // What stands in front of ThingWorx, found by doctor against the simulator's faults and a real caching
 // proxy over loopback: a proxy's 407, a login page, a cache that says so, caches that do not, a flapping
 // auth layer, a missing Thing.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CachingProxy, startCachingProxy } from '../../support/caching-proxy.js';
 import { doctorFixture, statuses } from './doctor-harness.js';
@@ -146,6 +148,38 @@ describe('doctor: proxy, cache and what answers for the server', () => {
       /^intermittent: \d of \d requests accepted the key, 2 refused it/,
     );
     expect(run.checks['cache.key-in-cache-key']?.status).not.toBe('FAIL');
+  });
+
+  it('names a permission granted by some answers and refused by others (authFlap 403) as intermittent', async () => {
+    fx.sim.faults.set({ kind: 'authFlap', status: 403, next: 2 });
+
+    const run = await fx.run(fx.keyFile(), NO_CLOCK);
+
+    expect(run.checks['key.accepted']?.status).toBe('ok');
+    expect(run.checks['permission.invoke']).toMatchObject({ status: 'FAIL', cause: 'permission-denied' });
+    expect(run.checks['permission.invoke']?.evidence).toMatch(/^intermittent: .* refused 2 times/);
+  });
+
+  it('notes a redirect without following it, quoting its Location without the query, and names a login redirect', async () => {
+    const sso = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(302, { location: '/sso/login?session=tok-8817', 'content-length': '0' }).end();
+    });
+    await new Promise<void>((resolve) => sso.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(sso.address() as AddressInfo).port}`;
+      const run = await fx.run(fx.keyFile(), NO_CLOCK, endpoint);
+
+      expect(run.checks['network.http']?.status).toBe('WARN');
+      expect(run.checks['network.http']?.evidence).toContain(
+        'answered 302, a redirect to /sso/login (not followed)',
+      );
+      expect(run.checks['proxy.auth']).toMatchObject({ status: 'FAIL', cause: 'proxy-auth' });
+      expect(run.stdout).not.toContain('tok-8817');
+    } finally {
+      sso.closeAllConnections();
+      await new Promise((resolve) => sso.close(resolve));
+    }
   });
 
   it('names a Thing that does not exist (404), and a 403 instead of 404 as permission with the Thing to check', async () => {
