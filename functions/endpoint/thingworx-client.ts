@@ -219,7 +219,14 @@ export class ThingWorxClient {
    * tooling calls to ask "why is this endpoint denying us?".
    */
   async probe(
-    request: { readonly path: string } | { readonly thing: string; readonly service: string },
+    request:
+      | { readonly path: string }
+      | {
+          readonly thing: string;
+          readonly service: string;
+          /** The service's inputs. @default {} */
+          readonly params?: Readonly<Record<string, unknown>>;
+        },
   ): Promise<ProbeResult> {
     const isService = 'thing' in request;
     const url = isService
@@ -229,7 +236,7 @@ export class ThingWorxClient {
       const response = await this.requests.sendRaw(
         isService ? 'POST' : 'GET',
         url,
-        isService ? '{}' : undefined,
+        isService ? JSON.stringify(request.params ?? {}) : undefined,
         { maxAttempts: 1, authRetry: false },
       );
       const serverDate = response.headers.date;

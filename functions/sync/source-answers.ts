@@ -254,7 +254,7 @@ export class SourceAnswers {
 }
 
 /** The order of the rows' timestamps as they arrived (keys within one timestamp may come in any order). */
-function arrivalOrder(rows: readonly SourceRecord[]): ArrivalOrder {
+export function arrivalOrder(rows: readonly SourceRecord[]): ArrivalOrder {
   let rising = false;
   let falling = false;
   for (let i = 1; i < rows.length; i++) {

@@ -473,6 +473,14 @@ describe('probe', () => {
     });
   });
 
+  it("sends a service probe's inputs as its JSON body, and {} without them", async () => {
+    const transport = scriptedTransport([ok(), ok()]);
+    const { client } = harness(transport);
+    await client.probe({ thing: 'T', service: 'S', params: { maxItems: 1, oldestFirst: true } });
+    await client.probe({ thing: 'T', service: 'S' });
+    expect(transport.requests.map((r) => r.body)).toEqual(['{"maxItems":1,"oldestFirst":true}', '{}']);
+  });
+
   it('reports a non-auth failure without retrying', async () => {
     const transport = scriptedTransport([response(500, 'x'), ok()]);
     const { client } = harness(transport);
