@@ -71,7 +71,7 @@ function boundsCheck(read: StreamRead): CheckResult {
 function orderCheck(read: StreamRead): CheckResult {
   const seen = read.observed?.order;
   if (read.cutKeepsNewest) {
-    // The simulator's cutKeepsNewest switch; the pager detects it on every run and reads bounded windows.
+    // A custom service over the default newest-first query (the simulator's cutKeepsNewest); the pager adapts.
     return {
       id: 'stream.order',
       status: 'WARN',
@@ -174,9 +174,10 @@ function profileCheck(read: StreamRead, results: readonly CheckResult[]): CheckR
     options.ignoreOldestFirst = true;
     spec.push('ignoreOldestFirst');
   }
-  // cutKeepsNewest is named in words and in the spec only: describeBackend may not know the switch.
-  if (read.cutKeepsNewest) spec.push('cutKeepsNewest');
-  const extra = read.cutKeepsNewest ? ', cuts keep the newest rows' : '';
+  if (read.cutKeepsNewest) {
+    options.cutKeepsNewest = true;
+    spec.push('cutKeepsNewest');
+  }
   if (read.observed?.maxItemsCap !== undefined) {
     options.maxItemsCap = read.observed.maxItemsCap;
     spec.push(`maxItemsCap=${read.observed.maxItemsCap}`);
@@ -186,8 +187,8 @@ function profileCheck(read: StreamRead, results: readonly CheckResult[]): CheckR
     spec.push('upsert=false');
   }
   const matched = read.bounds
-    ? `${describeBackend(resolveBackend(options as BackendOptions))}${extra} (--backend ${spec.join(',')})`
-    : `no profile (no entries to tell the bounds by)${extra}`;
+    ? `${describeBackend(resolveBackend(options as BackendOptions))} (--backend ${spec.join(',')})`
+    : `no profile (no entries to tell the bounds by)${read.cutKeepsNewest ? ', cuts keep the newest rows' : ''}`;
   if (failed.length > 0) {
     return {
       id: 'stream.profile',

@@ -11,6 +11,7 @@ import {
   arrivalOrder,
   type ObservedServer,
   type RecordReader,
+  SourceAnswers,
   type WindowQuery,
 } from '../../../functions/sync/source-answers.js';
 import { type RowShape, toSourceRecord } from '../../../functions/sync/source-rows.js';
@@ -112,16 +113,20 @@ export async function readStream(client: ThingWorxClient, options: StreamReadOpt
     }
   }
 
-  // Order, and which rows a cut keeps: ask few rows of the window oldest first, then whether older ones exist.
-  const small = await read({ startMs: windowStartMs, endMs: windowEndMs, maxItems: SMALL_ANSWER_ROWS }).catch(
-    () => [] as SourceRecord[],
-  );
+  // Order, and which rows a cut keeps: a few rows of the window, judged by the pager's own rules
+  // (SourceAnswers.keptNewest: one rule for the sync and for doctor).
+  const answers = new SourceAnswers(read, () => options.serverNowMs, windowEndMs);
+  const small = await answers
+    .fetch(windowStartMs, windowEndMs, SMALL_ANSWER_ROWS)
+    .then((answer) => answer.rows)
+    .catch(() => [] as readonly SourceRecord[]);
   const smallAnswerOrder = small.length > 1 ? arrivalOrder(small) : undefined;
   let cutKeepsNewest = false;
   if (small.length >= SMALL_ANSWER_ROWS && smallAnswerOrder === 'ascending') {
-    const firstMs = (small[0] as SourceRecord).sourceTimestampMs;
-    const before = await read({ startMs: windowStartMs, endMs: firstMs - 1, maxItems: 1 }).catch(() => []);
-    cutKeepsNewest = before.length > 0;
+    const cut = { startMs: windowStartMs, endMs: windowEndMs, maxItems: SMALL_ANSWER_ROWS, rows: small };
+    cutKeepsNewest = await answers
+      .keptNewest({ ...cut, order: smallAnswerOrder, readAtMs: options.serverNowMs })
+      .catch(() => false);
   }
 
   // The last day, as the sync's pager reads it.

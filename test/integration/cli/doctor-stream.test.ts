@@ -57,6 +57,17 @@ describe('doctor: stream semantics on each back end', () => {
     expect(run.checks['stream.profile']?.evidence).toContain('--backend postgres,ignoreOldestFirst');
   });
 
+  it('warns of a cut that keeps the newest rows though answers come oldest first, naming the switch', async () => {
+    fx.sim.backend.set({ cutKeepsNewest: true });
+    const run = await fx.run(fx.keyFile(), STREAM_ONLY);
+
+    expect(run.checks['stream.order']).toMatchObject({ status: 'WARN', cause: 'cut-keeps-newest' });
+    expect(run.checks['stream.groups']?.evidence).toMatch(/\(300 entries\)/);
+    expect(run.checks['stream.profile']?.evidence).toContain(
+      'postgres (both bounds inclusive), cuts keep the newest rows (--backend postgres,cutKeepsNewest)',
+    );
+  });
+
   it('finds a cap on maxItems and where it is', async () => {
     fx.sim.backend.set({ profile: 'dse', maxItemsCap: 40 });
     const run = await fx.run(fx.keyFile(), STREAM_ONLY);
