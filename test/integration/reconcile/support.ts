@@ -32,12 +32,27 @@ export interface ReconcileFixture {
   ledgerItems(): Promise<Record<string, unknown>[]>;
 }
 
-/** A job with `entries` source entries over the two hours before now, synced until caught up. */
-export async function startReconcileFixture(label: string, entries = 600): Promise<ReconcileFixture> {
+export interface FixtureOptions {
+  /** The window the tests audit. @default the three hours before now */
+  readonly window?: { readonly fromMs: number; readonly toMs: number };
+  /** Where the entries are. @default the two hours before now, less a minute */
+  readonly entriesSpan?: { readonly fromMs: number; readonly toMs: number };
+  readonly metrics?: RecordingMetrics;
+}
+
+/** A job with `entries` source entries (by default over the two hours before now), synced until caught up. */
+export async function startReconcileFixture(
+  label: string,
+  entries = 600,
+  options: FixtureOptions = {},
+): Promise<ReconcileFixture> {
   const stack = await startCliTestStack(label);
   const nowMs = stack.sim.clock.nowMs();
-  const fromMs = nowMs - 3 * HOUR_MS;
-  stack.sim.stream.generate(entries, { fromMs: nowMs - 2 * HOUR_MS, toMs: nowMs - 60_000 });
+  const { fromMs, toMs } = options.window ?? { fromMs: nowMs - 3 * HOUR_MS, toMs: nowMs };
+  stack.sim.stream.generate(
+    entries,
+    options.entriesSpan ?? { fromMs: nowMs - 2 * HOUR_MS, toMs: nowMs - 60_000 },
+  );
   for (let run = 0; run < 5; run++) {
     const summary = await stack.sync();
     if (summary.outcome === 'succeeded' && summary.caughtUp) break;
@@ -49,12 +64,12 @@ export async function startReconcileFixture(label: string, entries = 600): Promi
     stack,
     job,
     fromMs,
-    toMs: nowMs,
+    toMs,
     deps: (clock) =>
       createReconcileDependencies(config, {
         documentClient: db.documentClient,
         keySource,
-        metrics: new RecordingMetrics(),
+        metrics: options.metrics ?? new RecordingMetrics(),
         logger: new RecordingLogger(),
         ...(clock ? { clock } : {}),
       }),
