@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LockMetric } from '../../functions/lock/observability.js';
+import { AuditMetric } from '../../functions/reconcile/scheduled-audit.js';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 
@@ -17,7 +18,11 @@ const DIMENSIONED_CALL = new RegExp(
 /** The two places that pass a name on rather than name a metric. */
 const PASS_THROUGH = new Set(['name']);
 
-const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = { SyncMetric, LockMetric };
+const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  SyncMetric,
+  LockMetric,
+  AuditMetric,
+};
 
 export interface PublishedMetrics {
   readonly names: ReadonlySet<string>;
