@@ -33,7 +33,7 @@ export class AuditStateStore {
     };
   }
 
-  /** Replaces the job's state; only the scheduled audit (one at a time, under the lease) writes it. */
+  /** Replaces the job's state; only the job's scheduled audit writes it (with repair, under the lease). */
   async save(job: string, state: AuditState, nowMs: number): Promise<void> {
     await this.documentClient.send(
       new PutCommand({
