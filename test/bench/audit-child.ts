@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { auditWindow } from '../../functions/reconcile/audit.js';
 import { systemClock } from '../../functions/shared/clock.js';
 import { computedSource, windowOf } from './audit-source.js';
+import { standInForAuditedTable } from './audit-table-stand-in.js';
 import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
 
 export interface AuditChildInput {
@@ -12,6 +13,8 @@ export interface AuditChildInput {
   readonly job: string;
   readonly entries: number;
   readonly pageSize: number;
+  /** Answer the records table from audit-table-stand-in.ts instead of DynamoDB Local. */
+  readonly tableStandIn?: boolean;
 }
 
 export interface AuditChildOutput {
@@ -30,6 +33,7 @@ export interface AuditChildOutput {
 
 const input = JSON.parse(process.env.BENCH_AUDIT_INPUT ?? '{}') as AuditChildInput;
 const dynamoDb = instrumentedDynamoDb(input.dynamoDbEndpoint);
+if (input.tableStandIn) standInForAuditedTable(dynamoDb.client, input.recordsTable, input.entries);
 const started = performance.now();
 const report = await auditWindow(
   {
