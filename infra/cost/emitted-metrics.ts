@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ACCESS_DENIED_CAUSES } from '../../functions/endpoint/cause-guide.js';
 import { LockMetric } from '../../functions/lock/observability.js';
+import { AuditMetric } from '../../functions/reconcile/scheduled-audit.js';
 import { METRICS_NAMESPACE } from '../../functions/shared/powertools.js';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 import { SERVICE_NAME } from '../aws/metrics.js';
@@ -35,7 +36,11 @@ export interface MetricSeries {
 }
 
 const UNIT = `'(?:Count|Milliseconds|Seconds|None|Bytes|Percent)'`;
-const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = { SyncMetric, LockMetric };
+const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  SyncMetric,
+  LockMetric,
+  AuditMetric,
+};
 
 /** Every metric kind of every Lambda under functions/. */
 export function emittedMetricKinds(root: string = REPOSITORY_ROOT): MetricKind[] {
@@ -167,6 +172,10 @@ function lambdaInstances(lambda: string, config: SyncWardenConfig): { job?: stri
         .map((job) => ({ job: job.name, functionName: `${config.stackName}-${job.name}-rotate-key` }));
     case 'clock-skew':
       return config.clockSkew ? [{ functionName: `${config.stackName}-clock-skew` }] : [];
+    case 'reconcile':
+      // The scheduled audit's Lambda is not in the stack yet (its construct is to come): none deployed.
+      // Once it is, one per job: `${config.stackName}-${job.name}-reconcile`, as for the sync.
+      return [];
     default:
       throw new Error(
         `functions/${lambda}/handler.ts: the bench does not know how many of this Lambda a deployment has`,
