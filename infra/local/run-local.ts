@@ -50,6 +50,8 @@ const USAGE = `Usage: npm start -- [options]
   --backend <spec>       the simulator answers like this ThingWorx back end: postgres (default) or dse,
                          with switches: e.g. dse,startExclusive,ignoreOldestFirst,cutKeepsNewest,
                          maxItemsCap=200,upsertKeepsId=false,upsert=false (see the README)
+  --audit                at the end, audit the session's window against the source (as the
+                         reconciliation Lambda does) and print its line beside the gap check
   --json                 print one JSON object per run and a JSON summary
   --help`;
 
@@ -63,6 +65,7 @@ interface Options {
   appKeyFile: string | undefined;
   simClockOffsetMs: number;
   backend: BackendOptions | undefined;
+  audit: boolean;
   json: boolean;
 }
 
@@ -79,6 +82,7 @@ function parseOptions(argv: string[]): Options {
       'app-key-file': { type: 'string' },
       'sim-clock-offset': { type: 'string', default: '0ms' },
       backend: { type: 'string' },
+      audit: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -101,6 +105,7 @@ function parseOptions(argv: string[]): Options {
     appKeyFile: values['app-key-file'],
     simClockOffsetMs: parseSignedDurationMs('--sim-clock-offset', values['sim-clock-offset']),
     backend: values.backend === undefined ? undefined : backendOption(values.backend, values.endpoint),
+    audit: values.audit,
     json: values.json,
   };
 }
@@ -308,6 +313,7 @@ async function main(): Promise<void> {
       `Sync job         ${JOB}, every ${options.everyMs / 1000} s${options.runs ? `, ${options.runs} runs` : ''}${options.overlap ? ', overlapping on purpose' : ''}\n`,
     );
     const counts = { runs: 0, succeeded: 0, skipped: 0, failed: 0 };
+    const sessionStartedAtMs = Date.now();
     let lastReadAtMs = 0;
     for (let tick = 1; !stopping && (options.runs === undefined || tick <= options.runs); tick++) {
       await measureSkew();
@@ -342,6 +348,17 @@ async function main(): Promise<void> {
     const gaps = simulator
       ? findGaps(simulator.stream.all(), stored, watermark, SYNC_DEFAULTS, lastReadAtMs)
       : undefined;
+    // Imported only now, like the handler: Powertools reads its log level at load. The window ends where
+    // the sync's overlap begins, as the scheduled audit's previous day does: later entries may still be
+    // on their way (late arrivals the next run's overlap picks up).
+    const { auditSession, describeSessionAudit } = await import('./session-audit.js');
+    const audit =
+      options.audit && watermark
+        ? await auditSession(process.env, documentClient, {
+            fromMs: sessionStartedAtMs - 3_600_000,
+            toMs: watermark.timestampMs - SYNC_DEFAULTS.overlapMs,
+          })
+        : undefined;
     const summary = {
       ...counts,
       recordsInTable: stored.size,
@@ -350,6 +367,9 @@ async function main(): Promise<void> {
       gaps: gaps?.missingKeys.length,
       staleRecords: gaps?.staleKeys.length,
       watermark: watermark ? new Date(watermark.timestampMs).toISOString() : undefined,
+      ...(audit
+        ? { audit: { missing: audit.totals.missing, stale: audit.totals.stale, extra: audit.totals.extra } }
+        : {}),
     };
     client.destroy();
     if (options.json) console.log(JSON.stringify({ summary }));
@@ -364,6 +384,8 @@ async function main(): Promise<void> {
               `gaps found: ${gaps.missingKeys.length}, stale records: ${gaps.staleKeys.length}`
           : '  gaps: not checked (a real endpoint has no ground truth to compare with)',
       );
+      if (audit) say(describeSessionAudit(audit));
+      else if (options.audit) say('  audit: nothing synced yet, nothing to audit');
     }
     const wrong = (gaps?.missingKeys.length ?? 0) + (gaps?.staleKeys.length ?? 0);
     process.exitCode = counts.failed > 0 || wrong > 0 ? 1 : 0;

@@ -33,12 +33,26 @@ const recordsTable = arnOf(stack.tables.records);
 const policyStatementsOfRole = (roleLogicalId: string) => statementsOfRole(template, roleLogicalId);
 
 describe('tables', () => {
+  // The records table's index by source time, for the audit's time-window reads (functions/reconcile/).
+  const bySourceTime = {
+    AttributeDefinitions: [{ AttributeName: 'sourceTimestamp', AttributeType: 'N' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'bySourceTime',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sourceTimestamp', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['contentHash'] },
+      },
+    ],
+  };
   it.each([
-    ['control', stack.tables.control, { AttributeName: 'expireAt', Enabled: true }],
-    ['records', stack.tables.records, undefined],
+    ['control', stack.tables.control, { AttributeName: 'expireAt', Enabled: true }, undefined],
+    ['records', stack.tables.records, undefined, bySourceTime],
   ] as const)(
     'the %s table is on-demand, encrypted, point-in-time recoverable and retained',
-    (_, table, ttl) => {
+    (_, table, ttl, index) => {
       const resource = template.toJSON().Resources[logicalId(table)];
       expect(resource.DeletionPolicy).toBe('Retain');
       expect(resource.UpdateReplacePolicy).toBe('Retain');
@@ -50,7 +64,9 @@ describe('tables', () => {
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          ...(index?.AttributeDefinitions ?? []),
         ],
+        ...(index ? { GlobalSecondaryIndexes: index.GlobalSecondaryIndexes } : {}),
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { JobHealthMetric } from '../../functions/job-health/publish.js';
 import { LockMetric } from '../../functions/lock/observability.js';
+import { AuditMetric } from '../../functions/reconcile/scheduled-audit.js';
 import { SyncMetric } from '../../functions/sync/sync-job.js';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 
@@ -22,6 +23,7 @@ const CONSTANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   SyncMetric,
   LockMetric,
   JobHealthMetric,
+  AuditMetric,
 };
 
 export interface PublishedMetrics {
