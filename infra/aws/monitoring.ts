@@ -31,6 +31,9 @@ export interface MonitoringProps {
 
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Each job's alarm names as written (the job's operator output lists them for `syncwarden status`). */
+  readonly alarmNamesByJob = new Map<string, string[]>();
+  private readonly alarmNames: string[] = [];
   readonly dashboard: cloudwatch.Dashboard;
   private readonly prefix: string;
   private readonly alarmFactory: AlarmFactory = (...args) => this.alarm(...args);
@@ -67,6 +70,7 @@ export class Monitoring extends Construct {
     const metrics = new SyncJobMetrics(name);
     const scope = new Construct(this, `Job-${name}`);
     const alarm = this.alarmFactory;
+    const firstAlarm = this.alarmNames.length;
 
     runAlarms(scope, job.job, metrics, alarm);
     keyAlarms(scope, job.job, metrics, rotation, alarm);
@@ -76,6 +80,7 @@ export class Monitoring extends Construct {
       ...jobWidgets(job.job, metrics),
       ...(rotation ? monitorRotation(scope, rotation, alarm) : []),
     );
+    this.alarmNamesByJob.set(name, this.alarmNames.slice(firstAlarm));
   }
 
   private alarm(
@@ -84,10 +89,12 @@ export class Monitoring extends Construct {
     name: string,
     props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'evaluationPeriods'> & { evaluationPeriods?: number },
   ): cloudwatch.Alarm {
+    const alarmName = `${this.prefix}-${name}`;
+    this.alarmNames.push(alarmName);
     const alarm = new cloudwatch.Alarm(scope, id, {
       evaluationPeriods: 1,
       ...props,
-      alarmName: `${this.prefix}-${name}`,
+      alarmName,
       actionsEnabled: true,
     });
     alarm.addAlarmAction(this.props.alarmAction);

@@ -1,7 +1,7 @@
 // `--stack <name>`: a deployed syncwarden, found from its outputs (infra/aws/stack.ts, job-group-stack.ts).
 //
 //   root stack     ControlTableName, RecordsTableName, and Jobs<NN>StackId: the id of each job group's stack
-//   group stack    one `Operator-<job>` output per job: {"syncwardenJob", "functionName", "secretName", "alarms"}
+//   group stack    one `Operator-<job>` output per job: {"syncwardenJob", "functionName", "secretId", "alarms"}
 //
 // A job's configuration is its sync function's environment (GetFunctionConfiguration), read with the
 // Lambda's own loadSyncConfig: what the function runs with, never a second copy in the outputs that could
@@ -21,7 +21,8 @@ import { NotASyncwardenStackError, unknownJobError } from './target-errors.js';
 export interface StackJob {
   readonly syncwardenJob: string;
   readonly functionName: string;
-  readonly secretName: string;
+  /** The secret's ARN (a created secret) or the name or ARN the configuration gave. */
+  readonly secretId: string;
   readonly alarms: readonly string[];
 }
 
@@ -79,7 +80,7 @@ export async function resolveStackTarget(
       const job = await stackJob(name);
       const config = loadSyncConfig(await api.functionEnvironment(job.functionName));
       secretsManager ??= new SecretsManagerClient(clientOptions);
-      const secretId = 'secretId' in config.appKey ? config.appKey.secretId : job.secretName;
+      const secretId = 'secretId' in config.appKey ? config.appKey.secretId : job.secretId;
       return { config, keySource: new SecretsManagerKeySource({ client: secretsManager, secretId }) };
     },
     async alarmStates(name) {
@@ -106,7 +107,7 @@ function jobsOf(outputs: readonly StackOutput[]): StackJob[] {
     try {
       const value = JSON.parse(output.value) as Partial<StackJob>;
       return typeof value.syncwardenJob === 'string' && typeof value.functionName === 'string'
-        ? [{ alarms: [], secretName: '', ...value } as StackJob]
+        ? [{ alarms: [], secretId: '', ...value } as StackJob]
         : [];
     } catch {
       return [];

@@ -41,7 +41,7 @@ beforeAll(async () => {
       [`Operator${h.job.replace(/-/g, '')}5E6F7A8B`]: JSON.stringify({
         syncwardenJob: h.job,
         functionName: 'Prod-Jobs07-JobSync-1Q2W3E',
-        secretName: `Prod/${h.job}/app-key`,
+        secretId: SECRET_ARN,
         alarms,
       }),
     },
