@@ -114,6 +114,10 @@ function describeSkew({ skewTarget, skew }: JobStatus, nowMs: number): string {
 function describeAlarms({ alarms = [] }: JobStatus): string {
   const firing = alarms.filter((alarm) => alarm.state !== 'OK');
   if (firing.length === 0) return `all ${alarms.length} OK`;
-  const listed = firing.map((alarm) => `${alarm.name} ${alarm.state}`).join(', ');
-  return `${alarms.length - firing.length} of ${alarms.length} OK; ${listed}`;
+  // One line each: the reason CloudWatch gives (the datapoint against the threshold) is what on call reads.
+  const listed = firing.map(
+    (alarm) =>
+      `\n    ${alarm.name} ${alarm.state}${alarm.updatedAt ? ` since ${alarm.updatedAt}` : ''}${alarm.reason ? `: ${alarm.reason}` : ''}`,
+  );
+  return `${alarms.length - firing.length} of ${alarms.length} OK, not OK:${listed.join('')}`;
 }

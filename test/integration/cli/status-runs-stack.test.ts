@@ -120,13 +120,17 @@ describe('syncwarden status --stack', () => {
     expect(described.filter(Boolean)).toEqual(['Prod', GROUP_STACK_ID]);
   });
 
-  it('prints the alarms that are not OK by name', async () => {
+  it('prints the alarms that are not OK by name, with the state reason CloudWatch gives', async () => {
     const result = await runCli(['status', '--stack', 'Prod'], process.env);
 
     expect(result.stdout).toContain('stack Prod (eu-west-1)');
-    expect(result.stdout).toMatch(
-      new RegExp(`alarms\\s+1 of 3 OK; ${alarms[0]} ALARM, ${alarms[2]} MISSING`),
-    );
+    const lines = result.stdout.split('\n');
+    const heading = lines.findIndex((line) => /^\s+alarms\s+1 of 3 OK, not OK:$/.test(line));
+    expect(heading).toBeGreaterThan(0);
+    expect(lines.slice(heading + 1, heading + 3)).toEqual([
+      `    ${alarms[0]} ALARM since 2026-12-03T04:00:00.000Z: Threshold Crossed: 1 datapoint`,
+      `    ${alarms[2]} MISSING`,
+    ]);
   });
 });
 
