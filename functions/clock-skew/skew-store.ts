@@ -1,15 +1,56 @@
 // Keeps each target's last measurement in the control table, where the sync reads it (last-skew.ts) to
 // widen its overlap window. A measurement without a usable offset never overwrites the last good one.
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describeUrl } from '../endpoint/http-request.js';
 import { controlKeys } from '../shared/tables.js';
 import type { SkewMeasurement, SkewTarget } from './measure.js';
+
+/** A target's item as `record` leaves it: the last good measurement, and the last failure if one came after. */
+export interface StoredSkew {
+  readonly target: string;
+  readonly url?: string;
+  readonly offsetMs?: number;
+  readonly boundMs?: number;
+  readonly toleranceMs?: number;
+  readonly overTolerance?: boolean;
+  /** ISO-8601: when the last good measurement was made. */
+  readonly measuredAt?: string;
+  readonly suspectedTimezone?: boolean;
+  readonly measurementFailed?: boolean;
+  readonly dateInconsistent?: boolean;
+  readonly failureReason?: string;
+  readonly failedAt?: string;
+}
 
 export class SkewStore {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly controlTable: string,
   ) {}
+
+  /** The target's item, for operators (`syncwarden status`); the sync reads it through last-skew.ts. */
+  async read(target: string): Promise<StoredSkew | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({ TableName: this.controlTable, Key: controlKeys.lastSkew(target) }),
+    );
+    if (!Item) return undefined;
+    const pick = <T>(name: string, type: 'string' | 'number' | 'boolean') =>
+      typeof Item[name] === type ? { [name]: Item[name] as T } : {};
+    return {
+      target,
+      ...pick('url', 'string'),
+      ...pick('offsetMs', 'number'),
+      ...pick('boundMs', 'number'),
+      ...pick('toleranceMs', 'number'),
+      ...pick('overTolerance', 'boolean'),
+      ...pick('measuredAt', 'string'),
+      ...pick('suspectedTimezone', 'boolean'),
+      ...pick('measurementFailed', 'boolean'),
+      ...pick('dateInconsistent', 'boolean'),
+      ...pick('failureReason', 'string'),
+      ...pick('failedAt', 'string'),
+    };
+  }
 
   async record(target: SkewTarget, measurement: SkewMeasurement, recordedAtMs: number): Promise<void> {
     const Key = controlKeys.lastSkew(target.name);

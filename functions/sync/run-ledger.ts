@@ -64,6 +64,70 @@ export interface RunEnd {
   readonly audit?: AuditOutcome;
 }
 
+/** A ledger item as read back: the run's start, and its end once it ended (`outcome` not 'running'). */
+export interface LedgerRun extends Omit<RunEnd, 'outcome' | 'endedAtMs'> {
+  readonly job: string;
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly outcome: RunOutcome;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+}
+
+export interface LedgerQuery {
+  /** Runs that started at or after this instant (epoch ms). @default all kept runs */
+  readonly sinceMs?: number;
+  /** Runs that started before this instant (epoch ms). @default no end */
+  readonly untilMs?: number;
+  /** Only runs with this outcome (a filter on the Query, which still reads the others' capacity). */
+  readonly outcome?: RunOutcome;
+  /** At most this many runs, newest first. @default 100 */
+  readonly limit?: number;
+}
+
+/**
+ * The job's runs, newest first, by Query on its partition: ledger sort keys are `run#<startedAt ISO>#<runId>`,
+ * so a time range is a key condition and no run outside it is read.
+ */
+export async function readLedgerRuns(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  job: string,
+  query: LedgerQuery = {},
+): Promise<LedgerRun[]> {
+  const limit = query.limit ?? 100;
+  const runs: LedgerRun[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ...(query.outcome ? { FilterExpression: 'outcome = :outcome' } : {}),
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: {
+          ':pk': controlKeys.jobPartition(job),
+          ':from': `run#${query.sinceMs === undefined ? '' : new Date(query.sinceMs).toISOString()}`,
+          // '#' sorts before every digit, so `run#<until>` ends the range just before runs started then.
+          ':to': query.untilMs === undefined ? 'run#\uffff' : `run#${new Date(query.untilMs).toISOString()}`,
+          ...(query.outcome ? { ':outcome': query.outcome } : {}),
+        },
+        ScanIndexForward: false,
+        Limit: Math.min(limit - runs.length, 100),
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) runs.push(ledgerRunOf(item));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey && runs.length < limit);
+  return runs;
+}
+
+function ledgerRunOf(item: Record<string, unknown>): LedgerRun {
+  const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, [TTL_ATTRIBUTE]: _ttl, ...run } = item;
+  return run as unknown as LedgerRun;
+}
+
 export class RunLedger {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,

@@ -2,7 +2,7 @@
 // each job's sync function, secret and its policy, schedule, rotation, the group's job-health check and alarms.
 // The shared resources (tables, alarm topic, quarantine bucket, clock-skew monitor) stay in the parent;
 // CDK passes the few the jobs reference as the nested stack's parameters.
-import { NestedStack } from 'aws-cdk-lib';
+import { CfnOutput, NestedStack, Stack } from 'aws-cdk-lib';
 import type * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -82,6 +82,27 @@ export class JobGroupStack extends NestedStack {
       rotations: this.rotations,
       healthCheck: this.healthCheck,
       alarmAction: props.alarmAction,
+    });
+    for (const job of this.jobs) this.operatorOutput(job);
+  }
+
+  /**
+   * What `syncwarden ... --stack` reads of a job (infra/cli/stack-target.ts): its function (whose environment
+   * is the job's configuration), its secret and its alarms, as one JSON output so that a job costs one of the
+   * template's 200 outputs. Identified by `syncwardenJob` in the value, not by the generated logical id.
+   * Its size: ~1 KB for the example job; ~3.5 KB at worst (14 alarms named after a 128-character stack name
+   * and a 64-character job), under the 4,096 bytes CloudFormation allows a parameter value (it documents no
+   * separate bound for an output value).
+   */
+  private operatorOutput(job: SyncJob): void {
+    new CfnOutput(this, `Operator-${job.job.name}`, {
+      description: `syncwarden CLI: job ${job.job.name}'s sync function, secret and alarm names (JSON)`,
+      value: Stack.of(this).toJsonString({
+        syncwardenJob: job.job.name,
+        functionName: job.function.function.functionName,
+        secretId: job.secretId,
+        alarms: this.monitoring.alarmNamesByJob.get(job.job.name) ?? [],
+      }),
     });
   }
 

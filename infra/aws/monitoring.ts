@@ -38,6 +38,9 @@ export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   /** The deployment's dashboard; a job group has none (one dashboard costs $3 a month). */
   readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** Each job's own alarm names as written (the job's operator output lists them for `syncwarden status`). */
+  readonly alarmNamesByJob = new Map<string, string[]>();
+  private readonly alarmNames: string[] = [];
   private readonly prefix: string;
   private readonly alarmFactory: AlarmFactory = (...args) => this.alarm(...args);
 
@@ -90,9 +93,11 @@ export class Monitoring extends Construct {
     const rotation = this.props.rotations?.find((r) => r.jobName === name);
     const scope = new Construct(this, `Job-${name}`);
     const alarm = this.alarmFactory;
+    const firstAlarm = this.alarmNames.length;
     functionErrorsAlarm(alarm, scope, job.function, `${name}-lambda-errors`, `sync job ${name}`);
     deadLettersAlarm(alarm, scope, job.invocation, `${name}-dead-letters`, `sync job ${name}`);
     if (rotation) monitorRotation(scope, rotation, alarm);
+    this.alarmNamesByJob.set(name, this.alarmNames.slice(firstAlarm));
   }
 
   private alarm(
@@ -101,10 +106,12 @@ export class Monitoring extends Construct {
     name: string,
     props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'evaluationPeriods'> & { evaluationPeriods?: number },
   ): cloudwatch.Alarm {
+    const alarmName = `${this.prefix}-${name}`;
+    this.alarmNames.push(alarmName);
     const alarm = new cloudwatch.Alarm(scope, id, {
       evaluationPeriods: 1,
       ...props,
-      alarmName: `${this.prefix}-${name}`,
+      alarmName,
       actionsEnabled: true,
     });
     alarm.addAlarmAction(this.props.alarmAction);

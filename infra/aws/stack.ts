@@ -1,10 +1,10 @@
 // The syncwarden stack: assembles the shared resources (tables, alarm topic, quarantine bucket, clock-skew
 // monitor, the deployment's alarms and dashboard), one nested stack per group of jobs (job-group-stack.ts:
 // each job's function, secret, rotation, alarms, the group's health check), and states the outputs an operator needs. No logic of its own.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { jobsByGroup, overfullGroupProblem } from '../config/job-groups.js';
+import { groupId, jobsByGroup, overfullGroupProblem } from '../config/job-groups.js';
 import type { SyncWardenConfig } from '../config/schema.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ClockSkewMonitor } from './clock-skew-monitor.js';
@@ -89,6 +89,17 @@ export class SyncWardenStack extends Stack {
         'CloudWatch dashboard of the deployment: problems per job and per kind, runs, records, clock skew',
       value: this.monitoring.dashboardUrl(),
     });
+    for (const group of this.jobGroups) {
+      // For `syncwarden ... --stack`: DescribeStacks on each group's stack reads its jobs' operator outputs.
+      new CfnOutput(this, `${groupId(group.group)}StackId`, {
+        description:
+          `Nested stack of job group ${group.group}: ${group.jobs.map((job) => job.job.name).join(', ')}`.slice(
+            0,
+            1024,
+          ),
+        value: (group.nestedStackResource as CfnResource).ref,
+      });
+    }
     new CfnOutput(this, 'ControlTableName', { value: this.tables.control.tableName });
     new CfnOutput(this, 'RecordsTableName', { value: this.tables.records.tableName });
     if (quarantineBucket) {

@@ -35,6 +35,8 @@ export async function reconcileDependenciesFor(
   clock?: Clock,
 ): Promise<ReconcileDependencies> {
   const { config, keySource } = await target.job(job);
+  // Audit and backfill read the source: say why it cannot be read (npm start stopped) before trying it.
+  if (target.sourceUnavailable) throw new Error(target.sourceUnavailable);
   return createReconcileDependencies(config, {
     documentClient: target.documentClient,
     keySource,

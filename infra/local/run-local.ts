@@ -21,6 +21,16 @@ import {
 import { findGaps, storedRecords } from './gap-check.js';
 import { lambdaContext } from './lambda-context.js';
 import {
+  LOCAL_JOB,
+  LOCAL_SKEW_TARGET,
+  LOCAL_TABLES,
+  localStateDir,
+  removeLiveStackFile,
+  syncEnvironmentOf,
+  writeLiveStackFile,
+  writeLocalJobFile,
+} from './local-stack-file.js';
+import {
   type BackendOptions,
   describeBackend,
   parseBackendSpec,
@@ -28,13 +38,10 @@ import {
 } from './thingworx-simulator/backend-profile.js';
 import { startThingWorxSimulator, type ThingWorxSimulator } from './thingworx-simulator/index.js';
 
-const STATE_DIR = resolve('.syncwarden');
-const JOB = 'local-demo';
-const SKEW_TARGET = 'endpoint';
-const TABLES: TableNames = {
-  controlTable: 'syncwarden-local-control',
-  recordsTable: 'syncwarden-local-records',
-};
+const STATE_DIR = localStateDir(process.env);
+const JOB = LOCAL_JOB;
+const SKEW_TARGET = LOCAL_SKEW_TARGET;
+const TABLES: TableNames = LOCAL_TABLES;
 
 const USAGE = `Usage: npm start -- [options]
   --every <duration>     time between scheduled runs (default 30s; e.g. 5s, 2m)
@@ -198,6 +205,7 @@ async function main(): Promise<void> {
   let stopping = false;
   let wake: (() => void) | undefined;
   const shutdown = async () => {
+    removeLiveStackFile(STATE_DIR, process.pid);
     simulator?.stream.stopGrowth();
     await simulator?.stop();
     await dynamoDb?.stop();
@@ -281,6 +289,18 @@ async function main(): Promise<void> {
       SKEW_TARGETS: JSON.stringify([skewTarget]),
       MIN_REMAINING_TIME_MS: String(Math.min(30_000, Math.floor(options.timeoutMs / 4))),
       SAFETY_MARGIN_MS: String(Math.min(20_000, Math.floor(options.timeoutMs / 4))),
+    });
+    // For `syncwarden ... --local` (infra/cli/local-target.ts): this session's endpoints while it runs.
+    writeLocalJobFile(STATE_DIR, { job: JOB, syncEnvironment: syncEnvironmentOf(process.env) });
+    writeLiveStackFile(STATE_DIR, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      endpointUrl: baseUrl,
+      simulator: simulator !== undefined,
+      job: JOB,
+      tables: TABLES,
+      keyFile,
     });
     // Imported only now: like a Lambda cold start, the handler reads its configuration at load.
     const { handler } = await import('../../functions/sync/handler.js');

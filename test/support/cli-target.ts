@@ -56,6 +56,7 @@ export async function startCliTestStack(
   const keySource = new FileKeySource({ path: keyFile });
   const target: Target = {
     description: `test (DynamoDB Local ${db.endpoint})`,
+    tables: db.tables,
     documentClient: db.documentClient,
     jobNames: async () => [config.job],
     job: async (name) => {
