@@ -12,10 +12,17 @@
 // - reads: an eventually consistent read is 0.5 read units per 4 KB of the *whole* item (a projection
 //   does not reduce it), each item of a BatchGetItem rounded on its own; a key not found still costs the
 //   minimum, 0.5 (same page).
+// - a global secondary index: a write that puts an item into the index (a new item defining the index's
+//   key) costs one more write of the *index* item's size (table keys, index key, projected attributes); one
+//   that changes the index key costs two (delete and put); one that changes only projected attributes, one
+//   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes).
+//   The records table has the audit's index bySourceTime (functions/shared/tables.ts), so every
+//   writer's figures include it.
 // Assumptions where the pages are silent, printed with the figures: a failed conditional write or a
 // refused INSERT (DuplicateItem) is billed at the size of the item sent, and a cancelled transaction is
 // billed as a completed one.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PARTITION_KEY, RECORDS_BY_SOURCE_TIME, SORT_KEY } from '../../functions/shared/tables.js';
 
 type AttributeValue = Record<string, unknown>;
 type Item = Record<string, AttributeValue>;
@@ -83,11 +90,28 @@ export interface CapacityTotals {
 export function trackCapacity(client: DynamoDBClient, tableName: string): { totals(): CapacityTotals } {
   const totals: CapacityTotals = { writeUnits: 0, readUnits: 0 };
   const sizes = new Map<string, number>();
+  /** The index key of every item in the index, to tell a new index item, a changed key and a changed projection. */
+  const indexKeys = new Map<string, string>();
   const keyOf = (item: Item) => `${JSON.stringify(item.pk)}|${JSON.stringify(item.sk)}`;
   const wrote = (item: Item, factor = 1) => {
     const bytes = itemSizeBytes(item);
     totals.writeUnits += factor * writeUnits(bytes);
     return bytes;
+  };
+  /** What the index costs for a write of `item` that the table took. */
+  const indexed = (item: Item) => {
+    const indexKey = item[RECORDS_BY_SOURCE_TIME.sortKey];
+    if (indexKey === undefined) return;
+    const indexItem = Object.fromEntries(
+      [PARTITION_KEY, SORT_KEY, RECORDS_BY_SOURCE_TIME.sortKey, ...RECORDS_BY_SOURCE_TIME.projected]
+        .filter((name) => item[name] !== undefined)
+        .map((name) => [name, item[name] as AttributeValue]),
+    );
+    const before = indexKeys.get(keyOf(item));
+    const now = JSON.stringify(indexKey);
+    totals.writeUnits +=
+      (before !== undefined && before !== now ? 2 : 1) * writeUnits(itemSizeBytes(indexItem));
+    indexKeys.set(keyOf(item), now);
   };
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -119,7 +143,10 @@ export function trackCapacity(client: DynamoDBClient, tableName: string): { tota
     if (operation === 'PutItem' && input.TableName === tableName && (!failed || conditionFailed)) {
       const item = input.Item as Item;
       const bytes = wrote(item);
-      if (!failed) sizes.set(keyOf(item), bytes);
+      if (!failed) {
+        sizes.set(keyOf(item), bytes);
+        indexed(item);
+      }
     } else if (operation === 'BatchExecuteStatement' && output) {
       const statements = input.Statements as { Statement: string; Parameters: AttributeValue[] }[];
       const responses = (output.Responses ?? []) as { Error?: { Code?: string }; TableName?: string }[];
@@ -132,7 +159,10 @@ export function trackCapacity(client: DynamoDBClient, tableName: string): { tota
           names.map((name, i) => [name, statement.Parameters[i] as AttributeValue]),
         );
         const bytes = wrote(item);
-        if (!code) sizes.set(keyOf(item), bytes);
+        if (!code) {
+          sizes.set(keyOf(item), bytes);
+          indexed(item);
+        }
       });
     } else if (operation === 'BatchWriteItem' && output) {
       const requests =
@@ -146,12 +176,16 @@ export function trackCapacity(client: DynamoDBClient, tableName: string): { tota
         const item = request.PutRequest?.Item;
         if (!item || unprocessed.has(keyOf(item))) continue;
         sizes.set(keyOf(item), wrote(item));
+        indexed(item);
       }
     } else if (operation === 'TransactWriteItems') {
       for (const action of input.TransactItems as { Put?: { TableName: string; Item: Item } }[]) {
         if (action.Put?.TableName !== tableName) continue;
         const bytes = wrote(action.Put.Item, 2);
-        if (!failed) sizes.set(keyOf(action.Put.Item), bytes);
+        if (!failed) {
+          sizes.set(keyOf(action.Put.Item), bytes);
+          indexed(action.Put.Item);
+        }
       }
     } else if (operation === 'BatchGetItem' && output) {
       const keys = ((input.RequestItems as Record<string, { Keys: Item[] }>)[tableName]?.Keys ??

@@ -8,7 +8,8 @@ import { type ReconcileFixture, startReconcileFixture } from '../reconcile/suppo
 import { capturedIo } from './audit-support.js';
 
 const resolved: { target?: Target } = {};
-vi.mock('../../../infra/cli/target.js', () => ({
+vi.mock(import('../../../infra/cli/target.js'), async (importOriginal) => ({
+  ...(await importOriginal()),
   resolveTarget: async () => {
     if (!resolved.target) throw new Error('no test target');
     return resolved.target;

@@ -14,7 +14,8 @@ async function runWithFaultFromPage3(label: string, fault: FaultRule) {
   const h = await startSyncHarness(label, { env: { REQUEST_TIMEOUT_MS: '1000' } });
   harnesses.push(h);
   h.sim.stream.generate(600);
-  const deps = h.depsWithReadHook({ before: (read) => (read === 3 ? h.sim.faults.set(fault) : undefined) });
+  // Reads: page 1, the pager's check for rows page 1 lacks (it may have been cut), page 2, then page 3.
+  const deps = h.depsWithReadHook({ before: (read) => (read === 4 ? h.sim.faults.set(fault) : undefined) });
   const outcome = await h.run({ deps }).then(
     (summary) => summary.outcome,
     (error: Error) => `failed: ${error.name}`,

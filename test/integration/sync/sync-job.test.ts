@@ -61,7 +61,8 @@ describe('sync run', () => {
       const dying = observeCommits(
         h.depsWithReadHook({
           before: async (read) => {
-            if (read > pagesBeforeCrash) await never(); // the process is gone: no release, no ledger end
+            // Read 2 is the pager's check for rows page 1 lacks; page N is read N + 1 from then on.
+            if (read > pagesBeforeCrash + 1) await never(); // the process is gone: no release, no ledger end
           },
         }),
       );
@@ -109,7 +110,8 @@ describe('sync run', () => {
     const slow = observeCommits(
       h.depsWithReadHook({
         after: async (read) => {
-          if (read === 2) {
+          if (read === 3) {
+            // page 1, the pager's check for rows it lacks, then page 2
             paused();
             await resumed; // page 2 is in hand, then a long pause: the lease runs out meanwhile
           }
