@@ -1,6 +1,7 @@
 // What the reconciliation Lambda does on each invocation: audits the job's latest window (the days before
 // the latest midnight in its time zone, plus the overlap), repairing by default, or goes on with the
-// window an earlier invocation left unfinished, from its cursor. Publishes per job (dimension `Job`):
+// window an earlier invocation left unfinished, from its cursor. Publishes (no dimension per job; the job
+// is a property of the EMF line):
 //   RecordsMissing, RecordsStale, RecordsExtra   found by this invocation (before its repair)
 //   RecordsRepaired                              written by its repair
 //   AuditLagSeconds                              now minus the end of the newest window audited to its end
