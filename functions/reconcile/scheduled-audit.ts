@@ -75,13 +75,28 @@ export async function runScheduledAudit(
     return { outcome: 'skipped', window, reason };
   }
 
+  // The whole window's totals (they travel in the cursor), not this invocation's share.
+  const { totals } = report;
+  const kept = {
+    ...(state.firstSavedAtMs === undefined ? {} : { firstSavedAtMs: state.firstSavedAtMs }),
+  };
   const next: AuditState = report.complete
-    ? { lastCompletedWindowEndMs: Math.max(state.lastCompletedWindowEndMs ?? 0, window.toMs) }
+    ? {
+        ...kept,
+        lastCompletedWindowEndMs: Math.max(state.lastCompletedWindowEndMs ?? 0, window.toMs),
+        lastCompleted: {
+          atMs: clock.nowMs(),
+          leftAfterRepair: Math.max(0, totals.missing + totals.stale - totals.repaired),
+          repaired: totals.repaired,
+        },
+      }
     : {
+        ...kept,
         inProgress: { ...window, cursor: report.cursor as string },
         ...(state.lastCompletedWindowEndMs === undefined
           ? {}
           : { lastCompletedWindowEndMs: state.lastCompletedWindowEndMs }),
+        ...(state.lastCompleted ? { lastCompleted: state.lastCompleted } : {}),
       };
   await deps.state.save(job, next, clock.nowMs());
   const found = report.thisCall;
