@@ -1,7 +1,8 @@
 // Reads what the control table says about one job, for the rules of problems.ts: its watermark, its newest
-// run ledger items and its app key's last expiry finding. Read-only, in the job's own partition (`job#<name>`).
+// run ledger items, its app key's last expiry finding and its scheduled audit's state. Read-only, in the job's own partition (`job#<name>`).
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { controlKeys, PARTITION_KEY, SORT_KEY } from '../shared/tables.js';
+import type { AuditFact } from './audit-problems.js';
 import type { JobFacts, KeyExpiryFact, LedgerRun } from './problems.js';
 
 /**
@@ -15,9 +16,10 @@ export async function readJobFacts(
   tableName: string,
   job: string,
 ): Promise<JobFacts> {
-  const [watermark, expiry, ledger] = await Promise.all([
+  const [watermark, expiry, audit, ledger] = await Promise.all([
     documentClient.send(new GetCommand({ TableName: tableName, Key: controlKeys.watermark(job) })),
     documentClient.send(new GetCommand({ TableName: tableName, Key: controlKeys.appKeyExpiry(job) })),
+    documentClient.send(new GetCommand({ TableName: tableName, Key: controlKeys.auditState(job) })),
     documentClient.send(
       new QueryCommand({
         TableName: tableName,
@@ -33,6 +35,7 @@ export async function readJobFacts(
     watermarkMs: watermark.Item ? Number(watermark.Item.timestampMs) : undefined,
     runs: (ledger.Items ?? []).map(ledgerRun),
     keyExpiry: expiry.Item ? keyExpiryFact(expiry.Item) : undefined,
+    audit: audit.Item ? auditFact(audit.Item) : undefined,
   };
 }
 
@@ -56,6 +59,16 @@ function keyExpiryFact(item: Record<string, unknown>): KeyExpiryFact {
   return item.status === 'known'
     ? { status: 'known', expiresAtMs: Number(item.expiresAtMs) }
     : { status: 'unknown', why: String(item.why ?? 'the last run could not tell') };
+}
+
+/** functions/reconcile/audit-state.ts writes these. */
+function auditFact(item: Record<string, unknown>): AuditFact {
+  return {
+    lastCompletedAtMs: optionalNumber(item.lastCompletedAtMs),
+    leftAfterRepair: optionalNumber(item.lastCompletedLeftAfterRepair),
+    repaired: optionalNumber(item.lastCompletedRepaired),
+    firstSavedAtMs: optionalNumber(item.firstSavedAtMs),
+  };
 }
 
 function optionalNumber(value: unknown): number | undefined {

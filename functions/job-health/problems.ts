@@ -8,6 +8,8 @@
 // `jobProblems`, and if it needs a fact the table does not yet give, read it in job-facts.ts. It costs one
 // ProblemJobs series for the deployment, not one per job.
 
+import { type AuditFact, auditProblems } from './audit-problems.js';
+
 /** Every problem kind, in bit order: kind i sets bit 2^i of JobProblems. Append only. */
 export const PROBLEM_KINDS = [
   'watermark-stalled',
@@ -19,6 +21,9 @@ export const PROBLEM_KINDS = [
   'access-denied',
   'app-key-expiring',
   'app-key-expiry-unknown',
+  'audit-missing',
+  'audit-overdue',
+  'audit-repaired',
 ] as const;
 
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
@@ -49,6 +54,8 @@ export const LOCK_SKIPS_LIMIT = 2;
 
 /** What the health check knows of one job from its configuration. */
 export interface JobHealthRules {
+  /** The job has a scheduled audit (jobs[].audit.enabled); absent in a check deployed before it. */
+  readonly auditEnabled?: boolean | undefined;
   readonly name: string;
   readonly intervalMinutes: number;
   readonly overlapMs: number;
@@ -84,6 +91,8 @@ export interface JobFacts {
   /** The newest ledger items, newest first. */
   readonly runs: readonly LedgerRun[];
   readonly keyExpiry?: KeyExpiryFact | undefined;
+  /** The scheduled audit's state item, if it was ever saved. */
+  readonly audit?: AuditFact | undefined;
 }
 
 export interface JobHealth {
@@ -161,6 +170,7 @@ export function jobHealth(rules: JobHealthRules, facts: JobFacts, nowMs: number)
         `the app key expires in ${days.toFixed(2)} days, under ${rules.keyExpiryAlarmDays}`;
     }
   }
+  if (rules.auditEnabled) Object.assign(details, auditProblems(facts.audit, nowMs));
   const problems = PROBLEM_KINDS.filter((kind) => details[kind] !== undefined);
   return { job: rules.name, lagSeconds, lagLimitSeconds: limit, problems, details };
 }

@@ -10,6 +10,15 @@ export interface AuditState {
   readonly inProgress?: AuditWindow & { readonly cursor: string };
   /** End (epoch ms) of the newest window audited to its end. */
   readonly lastCompletedWindowEndMs?: number;
+  /** That window's outcome, for the job-health check (functions/job-health/audit-problems.ts). */
+  readonly lastCompleted?: {
+    readonly atMs: number;
+    /** Missing plus stale records the repair did not write (all of them with repair off). */
+    readonly leftAfterRepair: number;
+    readonly repaired: number;
+  };
+  /** When the state was first saved: an audit that never completes is overdue from then. */
+  readonly firstSavedAtMs?: number;
 }
 
 export class AuditStateStore {
@@ -30,6 +39,16 @@ export class AuditStateStore {
       ...(typeof Item.lastCompletedWindowEndMs === 'number'
         ? { lastCompletedWindowEndMs: Item.lastCompletedWindowEndMs }
         : {}),
+      ...(typeof Item.lastCompletedAtMs === 'number'
+        ? {
+            lastCompleted: {
+              atMs: Item.lastCompletedAtMs,
+              leftAfterRepair: Number(Item.lastCompletedLeftAfterRepair ?? 0),
+              repaired: Number(Item.lastCompletedRepaired ?? 0),
+            },
+          }
+        : {}),
+      ...(typeof Item.firstSavedAtMs === 'number' ? { firstSavedAtMs: Item.firstSavedAtMs } : {}),
     };
   }
 
@@ -50,6 +69,14 @@ export class AuditStateStore {
           ...(state.lastCompletedWindowEndMs === undefined
             ? {}
             : { lastCompletedWindowEndMs: state.lastCompletedWindowEndMs }),
+          ...(state.lastCompleted
+            ? {
+                lastCompletedAtMs: state.lastCompleted.atMs,
+                lastCompletedLeftAfterRepair: state.lastCompleted.leftAfterRepair,
+                lastCompletedRepaired: state.lastCompleted.repaired,
+              }
+            : {}),
+          firstSavedAtMs: state.firstSavedAtMs ?? nowMs,
           updatedAt: new Date(nowMs).toISOString(),
         },
       }),

@@ -1,6 +1,7 @@
 // What the reconciliation Lambda does on each invocation: audits the job's latest window (the days before
 // the latest midnight in its time zone, plus the overlap), repairing by default, or goes on with the
-// window an earlier invocation left unfinished, from its cursor. Publishes per job (dimension `Job`):
+// window an earlier invocation left unfinished, from its cursor. Publishes (no dimension per job; the job
+// is a property of the EMF line):
 //   RecordsMissing, RecordsStale, RecordsExtra   found by this invocation (before its repair)
 //   RecordsRepaired                              written by its repair
 //   AuditLagSeconds                              now minus the end of the newest window audited to its end
@@ -74,13 +75,28 @@ export async function runScheduledAudit(
     return { outcome: 'skipped', window, reason };
   }
 
+  // The whole window's totals (they travel in the cursor), not this invocation's share.
+  const { totals } = report;
+  const kept = {
+    ...(state.firstSavedAtMs === undefined ? {} : { firstSavedAtMs: state.firstSavedAtMs }),
+  };
   const next: AuditState = report.complete
-    ? { lastCompletedWindowEndMs: Math.max(state.lastCompletedWindowEndMs ?? 0, window.toMs) }
+    ? {
+        ...kept,
+        lastCompletedWindowEndMs: Math.max(state.lastCompletedWindowEndMs ?? 0, window.toMs),
+        lastCompleted: {
+          atMs: clock.nowMs(),
+          leftAfterRepair: Math.max(0, totals.missing + totals.stale - totals.repaired),
+          repaired: totals.repaired,
+        },
+      }
     : {
+        ...kept,
         inProgress: { ...window, cursor: report.cursor as string },
         ...(state.lastCompletedWindowEndMs === undefined
           ? {}
           : { lastCompletedWindowEndMs: state.lastCompletedWindowEndMs }),
+        ...(state.lastCompleted ? { lastCompleted: state.lastCompleted } : {}),
       };
   await deps.state.save(job, next, clock.nowMs());
   const found = report.thisCall;

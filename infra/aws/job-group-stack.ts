@@ -1,5 +1,6 @@
 // One group of jobs in a nested stack of its own (infra/config/job-groups.ts says which jobs and why):
-// each job's sync function, secret and its policy, schedule, rotation, the group's job-health check and alarms.
+// each job's sync function, secret and its policy, schedule, rotation, scheduled audit, the group's job-health
+// check and alarms.
 // The shared resources (tables, alarm topic, quarantine bucket, clock-skew monitor) stay in the parent;
 // CDK passes the few the jobs reference as the nested stack's parameters.
 import { CfnOutput, NestedStack, Stack } from 'aws-cdk-lib';
@@ -12,6 +13,7 @@ import { JobHealthCheck } from './job-health-check.js';
 import { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
 import type { QuarantineBucket } from './quarantine-bucket.js';
+import { ReconcileJob } from './reconcile-job.js';
 import { SecretAccess } from './secret-access.js';
 import { SyncJob } from './sync-job.js';
 import type { SyncWardenTables } from './tables.js';
@@ -33,6 +35,8 @@ export class JobGroupStack extends NestedStack {
   readonly group: number;
   readonly jobs: readonly SyncJob[];
   readonly rotations: readonly KeyRotation[];
+  /** The scheduled audits of the jobs that have `audit.enabled`. */
+  readonly audits: readonly ReconcileJob[];
   readonly healthCheck: JobHealthCheck;
   readonly monitoring: Monitoring;
   private readonly deploymentName: string | undefined;
@@ -64,9 +68,24 @@ export class JobGroupStack extends NestedStack {
         ? [new KeyRotation(this, `Rotation-${job.job.name}`, { job, logRetention, breakGlassRoleArn })]
         : [],
     );
+    this.audits = this.jobs.flatMap((sync) =>
+      sync.job.audit.enabled
+        ? [
+            new ReconcileJob(this, `Audit-${sync.job.name}`, {
+              sync,
+              tables,
+              logRetention,
+              ...(quarantineBucket && sync.job.sync.rejectedRecords === 'quarantine'
+                ? { quarantineBucket }
+                : {}),
+            }),
+          ]
+        : [],
+    );
     for (const job of this.jobs.filter((created) => created.secretCreated)) {
       const rotation = this.rotations.find((r) => r.jobName === job.job.name);
-      new SecretAccess(this, `SecretAccess-${job.job.name}`, { job, rotation, breakGlassRoleArn });
+      const audit = this.audits.find((a) => a.job.name === job.job.name);
+      new SecretAccess(this, `SecretAccess-${job.job.name}`, { job, rotation, audit, breakGlassRoleArn });
     }
     this.healthCheck = new JobHealthCheck(this, `HealthCheck${id}`, {
       group: String(props.group),

@@ -79,6 +79,7 @@ export function jobHealthRules(job: JobConfig): JobHealthRules {
     timeoutSeconds: job.timeoutSeconds,
     keyExpiryAlarmDays: keyExpiryAlarmDays(job),
     initialStartMs: job.sync.initialStart ? Date.parse(job.sync.initialStart) : 0,
+    auditEnabled: job.audit.enabled,
   };
 }
 

@@ -15,6 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { KeyRotation } from './key-rotation.js';
+import type { ReconcileJob } from './reconcile-job.js';
 import type { SyncJob } from './sync-job.js';
 
 /** Reading the value (BatchGetSecretValue is authorized per secret as GetSecretValue). */
@@ -63,6 +64,8 @@ export interface SecretAccessProps {
   readonly job: SyncJob;
   /** The job's rotation, if it has one: it reads and writes the secret, and nobody else writes it. */
   readonly rotation?: KeyRotation | undefined;
+  /** The job's scheduled audit, if it has one: it reads the key as the sync does. */
+  readonly audit?: ReconcileJob | undefined;
   readonly breakGlassRoleArn?: string | undefined;
 }
 
@@ -80,8 +83,9 @@ export class SecretAccess extends Construct {
       throw new Error(`job ${job.job.name}: only a secret the stack created gets a policy here`);
     const syncRole = job.function.role.roleArn;
     const rotationRole = rotation?.function.role.roleArn;
+    const auditRole = props.audit?.function.role.roleArn;
     const access: SecretValueAccess = {
-      readers: rotationRole ? [syncRole, rotationRole] : [syncRole],
+      readers: [syncRole, ...(auditRole ? [auditRole] : []), ...(rotationRole ? [rotationRole] : [])],
       // Without rotation the operator fills the placeholder with put-secret-value: writes stay with IAM.
       writers: rotationRole ? [rotationRole] : undefined,
       breakGlassRoleArn: props.breakGlassRoleArn,

@@ -13,6 +13,7 @@ import { JobGroupStack } from './job-group-stack.js';
 import type { KeyRotation } from './key-rotation.js';
 import { Monitoring } from './monitoring.js';
 import { QuarantineBucket } from './quarantine-bucket.js';
+import type { ReconcileJob } from './reconcile-job.js';
 import type { SyncJob } from './sync-job.js';
 import { SyncWardenTables } from './tables.js';
 
@@ -25,6 +26,8 @@ export class SyncWardenStack extends Stack {
   readonly tables: SyncWardenTables;
   readonly jobs: readonly SyncJob[];
   readonly rotations: readonly KeyRotation[];
+  /** The jobs' scheduled audits (reconcile-job.ts), of the jobs with `audit.enabled`. */
+  readonly audits: readonly ReconcileJob[];
   readonly clockSkewMonitor: ClockSkewMonitor | undefined;
   readonly alarmTopic: AlarmTopic;
   /** The deployment's problem alarms, the clock-skew monitor's and the dashboard; each job group has its own. */
@@ -66,6 +69,7 @@ export class SyncWardenStack extends Stack {
     const byName = new Map(this.jobGroups.flatMap((group) => group.jobs.map((job) => [job.job.name, job])));
     this.jobs = config.jobs.map((job) => byName.get(job.name) as SyncJob);
     this.rotations = this.jobGroups.flatMap((group) => group.rotations);
+    this.audits = this.jobGroups.flatMap((group) => group.audits);
     this.clockSkewMonitor = config.clockSkew
       ? new ClockSkewMonitor(this, 'ClockSkew', {
           config: config.clockSkew,

@@ -17,9 +17,10 @@ import { createHash } from 'node:crypto';
 export const JOB_GROUP_COUNT = 32;
 
 /**
- * Jobs one group may hold. A job with rotation is 37 CloudFormation resources (39 with a customer managed
- * key) and about 55 KB of template as CDK writes it (npm run bench:synth), so 12 of them stay under 470 of
- * the 500 resources and near 660 KB of the 1 MB a nested template may be. Hashed into 32 groups, 100 jobs
+ * Jobs one group may hold. A job with rotation and its scheduled audit is 45 CloudFormation resources (47
+ * with a customer managed key; the audit's 8 share the sync's dead-letter queue), so 12 of them with the
+ * group's health check are 480 of the 500 resources (measured by synthesizing 12 such jobs pinned to one
+ * group), and near 660 KB of the 1 MB a nested template may be (npm run bench:synth). Hashed into 32 groups, 100 jobs
  * overflow a group in fewer than 1 in 1,000 sets of names, 150 jobs in about 3 in 100 (then one job is
  * pinned with "group"); 384 is the hard ceiling.
  */

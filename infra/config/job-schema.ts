@@ -1,4 +1,4 @@
-// One sync job's fields: endpoint, secret, schedule, Lambda size and sync tuning.
+// One sync job's fields: endpoint, secret, schedule, Lambda size, sync tuning, rotation and audit.
 import { z } from 'zod';
 import {
   baseUrlProblem,
@@ -6,6 +6,7 @@ import {
   keyHeaderProblem,
 } from '../../functions/endpoint/endpoint-rules.js';
 import { REJECTED_RECORDS_POLICIES, SYNC_DEFAULTS } from '../../functions/sync/sync-config.js';
+import { auditSchema } from './audit-schema.js';
 import { DEFAULTS } from './defaults.js';
 import { existingSecretProblem, integer, kmsKeyArn, name, schedule, url } from './fields.js';
 import { JOB_GROUP_COUNT } from './job-groups.js';
@@ -103,6 +104,7 @@ export const jobSchema = z.strictObject({
       rejectedRecords: SYNC_DEFAULTS.rejectedRecords,
     }),
   rotation: rotationSchema.optional(),
+  audit: auditSchema,
   group: integer(
     0,
     JOB_GROUP_COUNT - 1,

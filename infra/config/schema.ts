@@ -129,9 +129,10 @@ export function parseConfig(raw: unknown, source: string): SyncWardenConfig {
   });
   return deepFreeze({
     ...config,
-    jobs: config.jobs.map(({ rotation, ...job }) => ({
+    jobs: config.jobs.map(({ rotation, audit, ...job }) => ({
       ...job,
       schedule: withInterval(job.schedule),
+      audit: { ...audit, timezone: audit.timezone ?? job.schedule.timezone },
       ...(rotation ? { rotation: { ...rotation, testThing: rotation.testThing ?? job.endpoint.thing } } : {}),
     })),
     ...(config.clockSkew

@@ -112,6 +112,24 @@ export interface JobConfig {
   readonly sync: SyncTuningConfig;
   /** @default - no automatic rotation (the operator puts new keys by hand) */
   readonly rotation?: RotationConfig | undefined;
+  /** @default { enabled: true, time: '02:00', timezone: the schedule's, repair: true, prune: false, windowDays: 1 } */
+  readonly audit: AuditConfig;
+}
+
+/** The job's scheduled audit (functions/reconcile/scheduled-audit.ts): daily, of the days before it. */
+export interface AuditConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /** Daily time, `HH:MM`, in `timezone`. @default '02:00' */
+  readonly time: string;
+  /** IANA time zone of `time` and of the midnights the audited days end at. @default - the job's schedule.timezone */
+  readonly timezone: string;
+  /** Write what is missing or stale, under the job's lease. @default true */
+  readonly repair: boolean;
+  /** Delete records the source no longer holds (requires repair). @default false */
+  readonly prune: boolean;
+  /** Days audited before the latest midnight (plus the job's overlap). 1 to 31. @default 1 */
+  readonly windowDays: number;
 }
 
 export interface SkewTargetConfig {

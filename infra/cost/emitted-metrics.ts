@@ -191,9 +191,10 @@ function lambdaInstances(lambda: string, config: SyncWardenConfig): LambdaInstan
         group: String(group),
       }));
     case 'reconcile':
-      // The scheduled audit's Lambda is not in the stack yet (its construct is to come): none deployed.
-      // Once it is, one per job: `${config.stackName}-${job.name}-reconcile`, as for the sync.
-      return [];
+      // infra/aws/reconcile-job.ts: one per job with its scheduled audit enabled.
+      return config.jobs
+        .filter((job) => job.audit.enabled)
+        .map((job) => ({ job: job.name, functionName: `${config.stackName}-${job.name}-reconcile` }));
     default:
       throw new Error(
         `functions/${lambda}/handler.ts: the bench does not know how many of this Lambda a deployment has`,

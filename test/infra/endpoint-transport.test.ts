@@ -84,7 +84,8 @@ describe('endpoint proxy and CA configuration', () => {
     const withProxy = functions
       .map((fn) => fn.Properties.Environment?.Variables ?? {})
       .filter((variables) => 'ENDPOINT_PROXY_URL' in variables);
-    expect(withProxy.map((variables) => 'ADMIN_SECRET_ID' in variables).sort()).toEqual([false, true]);
+    // The sync, its scheduled audit (the same endpoint variables) and the rotation.
+    expect(withProxy.map((variables) => 'ADMIN_SECRET_ID' in variables).sort()).toEqual([false, false, true]);
     for (const variables of withProxy) {
       expect(variables).toMatchObject({
         ENDPOINT_PROXY_URL: 'http://proxy.corp.example:3128',

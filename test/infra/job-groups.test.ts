@@ -112,6 +112,8 @@ describe('100 jobs, each with rotation', () => {
     if (!group) throw new Error(`no template for the group of ${job.job.name}`);
     const rotation = stack.rotations.find((r) => r.jobName === job.job.name);
     if (!rotation) throw new Error(`${job.job.name} rotates`);
+    const audit = stack.audits.find((a) => a.job.name === job.job.name);
+    if (!audit) throw new Error(`${job.job.name} is audited`);
     const secret = { Ref: logicalId(job.node.findChild('AppKey')) };
     const secretPolicy = Object.values(
       group.findResources('AWS::SecretsManager::ResourcePolicy', { Properties: { SecretId: secret } }),
@@ -119,6 +121,7 @@ describe('100 jobs, each with rotation', () => {
     return {
       secret,
       syncRole: { 'Fn::GetAtt': [logicalId(job.function.role), 'Arn'] },
+      auditRole: { 'Fn::GetAtt': [logicalId(audit.function.role), 'Arn'] },
       rotationRole: { 'Fn::GetAtt': [logicalId(rotation.function.role), 'Arn'] },
       sync: policyStatementsOfRole(group, logicalId(job.function.role)),
       rotation: policyStatementsOfRole(group, logicalId(rotation.function.role)),
@@ -147,7 +150,7 @@ describe('100 jobs, each with rotation', () => {
       expect(access.secretPolicy).toHaveLength(1);
       const readers = access.secretPolicy[0]?.find((s) => s.Sid === 'ReadOnlyByItsFunctions') as Json;
       expect((readers.Condition as Json).ArnNotEquals).toEqual({
-        'aws:PrincipalArn': [access.syncRole, access.rotationRole],
+        'aws:PrincipalArn': [access.syncRole, access.auditRole, access.rotationRole],
       });
     }
   });

@@ -57,7 +57,11 @@ describe('the outputs the operator commands read', () => {
 
       expect(others).toEqual([]);
       const functions = group.findResources('AWS::Lambda::Function', {
-        Properties: { Environment: { Variables: { SYNC_JOB_NAME: name } } },
+        // The sync's, not its audit's (which has the same SYNC_JOB_NAME).
+        Properties: {
+          Description: `syncwarden sync job ${name}`,
+          Environment: { Variables: { SYNC_JOB_NAME: name } },
+        },
       });
       expect(output?.functionName).toBe(`<Ref ${Object.keys(functions)[0]}>`);
       const secrets = group.findResources('AWS::SecretsManager::Secret', {

@@ -121,6 +121,7 @@ describe("the job-health check of the example job's group", () => {
       timeoutSeconds: 300,
       keyExpiryAlarmDays: 6,
       initialStartMs: expect.any(Number),
+      auditEnabled: true,
     });
   });
 

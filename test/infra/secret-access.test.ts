@@ -24,11 +24,13 @@ function parts(stack: SyncWardenStack) {
   const [job] = stack.jobs;
   if (!job) throw new Error('one job');
   const rotation = stack.rotations[0];
+  const audit = stack.audits[0];
   return {
     job,
     rotation,
     secret: { Ref: logicalId(job.node.findChild('AppKey')) },
     syncRole: { 'Fn::GetAtt': [logicalId(job.function.role), 'Arn'] },
+    auditRole: audit ? { 'Fn::GetAtt': [logicalId(audit.function.role), 'Arn'] } : undefined,
     rotationRole: rotation ? { 'Fn::GetAtt': [logicalId(rotation.function.role), 'Arn'] } : undefined,
   };
 }
@@ -52,7 +54,7 @@ const denyAllBut = (sid: string, action: string | string[], roles: unknown[]) =>
 
 describe('the resource policy of a created, rotated secret', () => {
   const { stack, template } = synthesize(exampleConfig());
-  const { secret, syncRole, rotationRole } = parts(stack);
+  const { secret, syncRole, auditRole, rotationRole } = parts(stack);
 
   it('denies reading the value to all but the sync and rotation roles, and writing it to all but the rotation', () => {
     const policy = only(template, 'AWS::SecretsManager::ResourcePolicy').resource.Properties as Json;
@@ -62,7 +64,11 @@ describe('the resource policy of a created, rotated secret', () => {
       ResourcePolicy: {
         Version: '2012-10-17',
         Statement: [
-          denyAllBut('ReadOnlyByItsFunctions', 'secretsmanager:GetSecretValue', [syncRole, rotationRole]),
+          denyAllBut('ReadOnlyByItsFunctions', 'secretsmanager:GetSecretValue', [
+            syncRole,
+            auditRole,
+            rotationRole,
+          ]),
           denyAllBut(
             'WriteOnlyByItsRotation',
             ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
@@ -96,21 +102,22 @@ describe('the resource policy of a created, rotated secret', () => {
 describe('variants', () => {
   it('leaves writes of a secret without rotation to identity policies: the operator fills it', () => {
     const { stack, template } = jobAlone({ rotation: undefined });
-    const { syncRole } = parts(stack);
+    const { syncRole, auditRole } = parts(stack);
     const policy = only(template, 'AWS::SecretsManager::ResourcePolicy').resource.Properties as Json;
     expect((policy.ResourcePolicy as Json).Statement).toEqual([
-      denyAllBut('ReadOnlyByItsFunctions', 'secretsmanager:GetSecretValue', [syncRole]),
+      denyAllBut('ReadOnlyByItsFunctions', 'secretsmanager:GetSecretValue', [syncRole, auditRole]),
     ]);
     expect(nagFindings(stack)).toEqual([]);
   });
 
   it('spares the configured break-glass role in every deny', () => {
     const { stack, template } = jobAlone({}, { breakGlassRoleArn: BREAK_GLASS });
-    const { syncRole, rotationRole } = parts(stack);
+    const { syncRole, auditRole, rotationRole } = parts(stack);
     const policy = only(template, 'AWS::SecretsManager::ResourcePolicy').resource.Properties as Json;
     expect((policy.ResourcePolicy as Json).Statement).toEqual([
       denyAllBut('ReadOnlyByItsFunctions', 'secretsmanager:GetSecretValue', [
         syncRole,
+        auditRole,
         rotationRole,
         BREAK_GLASS,
       ]),
@@ -132,7 +139,7 @@ describe('variants', () => {
       { secret: { create: true, customerManagedKey: true } },
       { breakGlassRoleArn: BREAK_GLASS },
     );
-    const { job, syncRole, rotationRole } = parts(stack);
+    const { job, syncRole, auditRole, rotationRole } = parts(stack);
     const key = job.secretKey;
     if (!key) throw new Error('expected the key');
     const keyId = logicalIdIn(stack)(key);
@@ -153,7 +160,7 @@ describe('variants', () => {
         {
           Sid: 'DecryptTheAppKeyByItsFunctions',
           Effect: 'Allow',
-          Principal: { AWS: [syncRole, rotationRole] },
+          Principal: { AWS: [syncRole, auditRole, rotationRole] },
           Action: 'kms:Decrypt',
           Resource: '*',
           Condition: viaSecretsManager,

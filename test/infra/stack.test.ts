@@ -336,7 +336,7 @@ describe('least privilege IAM', () => {
     ]);
   });
 
-  it("grants dynamodb:Query only on the control table, to the sync role and its group's health check, only on the job's partition", () => {
+  it("grants dynamodb:Query only on the control table (sync, health check) and the records' bySourceTime index (audit), only on the job's partition", () => {
     const querying = allPolicyStatements(template).filter((statement) =>
       [statement.Action].flat().includes('dynamodb:Query'),
     );
@@ -345,6 +345,12 @@ describe('least privilege IAM', () => {
       expect.objectContaining({
         Sid: 'OwnLockWatermarkAndLedger',
         Resource: controlTable,
+        Condition: ownPartition,
+      }),
+      // The audit's window reads (test/infra/reconcile-job.test.ts).
+      expect.objectContaining({
+        Sid: 'QueryOwnRecordsBySourceTime',
+        Resource: { 'Fn::Join': ['', [recordsTable, '/index/bySourceTime']] },
         Condition: ownPartition,
       }),
       // Read-only: GetItem and Query, nothing that writes (test/infra/problem-alarms.test.ts).

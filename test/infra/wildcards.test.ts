@@ -40,12 +40,17 @@ describe('wildcard resources', () => {
     const suppressing = Object.entries(resources).filter(([, resource]) =>
       (resource.Metadata?.cdk_nag?.rules_to_suppress ?? []).some((rule) => rule.id === 'AwsSolutions-IAM5'),
     );
-    // X-Ray: one per function (each job's sync, each rotation, each group's health check, the clock-skew
-    // monitor); the quarantine archive: one per job that quarantines, s3:PutObject under its own prefix only.
-    const quarantining = stack.jobs.filter((job) => job.job.sync.rejectedRecords === 'quarantine').length;
+    // X-Ray: one per function (each job's sync and audit, each rotation, each group's health check, the
+    // clock-skew monitor); the quarantine archive: one per function that may quarantine (a job's sync and
+    // its audit's repair), s3:PutObject under the job's own prefix only.
+    const quarantines = (job: { readonly job: { readonly sync: { readonly rejectedRecords: string } } }) =>
+      job.job.sync.rejectedRecords === 'quarantine';
+    const quarantining = stack.jobs.filter(quarantines).length + stack.audits.filter(quarantines).length;
     expect(quarantining).toBeGreaterThan(0);
+    expect(stack.audits.length).toBeGreaterThan(0);
     expect(suppressing.length).toBe(
       stack.jobs.length +
+        stack.audits.length +
         stack.rotations.length +
         stack.jobGroups.length +
         (stack.clockSkewMonitor ? 1 : 0) +

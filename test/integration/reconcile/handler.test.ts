@@ -58,7 +58,7 @@ describe('reconciliation Lambda handler', () => {
   });
   afterEach(() => output?.restore());
 
-  it('audits and repairs the previous day, publishing its metrics under the Job dimension', async () => {
+  it('audits and repairs the previous day, publishing its metrics with the job as a property, not a dimension', async () => {
     output = captureOutput();
 
     const result = await handler({ job: 'orders' }, lambdaContext('reconcile-orders', 60_000));
@@ -72,6 +72,10 @@ describe('reconciliation Lambda handler', () => {
     });
     const emf = output.jsonLines().find((line) => 'RecordsMissing' in line);
     expect(emf).toMatchObject({ Job: 'orders', RecordsMissing: 120, RecordsRepaired: 120, RecordsStale: 0 });
+    const dimensions = (emf as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } })._aws
+      .CloudWatchMetrics[0]?.Dimensions;
+    expect(dimensions?.flat()).not.toContain('Job');
+    expect(output.jsonLines().some((line) => 'ColdStart' in line)).toBe(false);
     expect(output.text()).not.toContain(appKey);
   });
 

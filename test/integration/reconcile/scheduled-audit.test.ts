@@ -66,7 +66,13 @@ describe('the scheduled audit', () => {
     const second = await runScheduledAudit(deps(), fixture.invocation());
 
     expect(second).toMatchObject({ outcome: 'audited', complete: true });
-    expect(await state.read(fixture.job)).toEqual({ lastCompletedWindowEndMs: midnight });
+    // The whole window's counts, both invocations' (what the job-health check's audit rules read), and the
+    // time of the first save kept.
+    expect(await state.read(fixture.job)).toEqual({
+      lastCompletedWindowEndMs: midnight,
+      lastCompleted: { atMs: expect.any(Number), leftAfterRepair: 0, repaired: 6 },
+      firstSavedAtMs: (saved as { firstSavedAtMs: number }).firstSavedAtMs,
+    });
     expect(sum('RecordsMissing')).toBe(4);
     expect(sum('RecordsStale')).toBe(2);
     expect(sum('RecordsRepaired')).toBe(6);
