@@ -7,7 +7,8 @@ import { runBackfill } from '../../../infra/cli/commands/backfill.js';
 import { type ReconcileFixture, startReconcileFixture } from '../reconcile/support.js';
 import { capturedIo } from './audit-support.js';
 
-describe('syncwarden backfill', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('syncwarden backfill', { shuffle: false }, () => {
   let fixture: ReconcileFixture;
 
   beforeAll(async () => {

@@ -16,7 +16,8 @@ vi.mock(import('../../../infra/cli/target.js'), async (importOriginal) => ({
   },
 }));
 
-describe('syncwarden audit', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('syncwarden audit', { shuffle: false }, () => {
   let fixture: ReconcileFixture;
   let window: string[];
 

@@ -57,7 +57,8 @@ afterAll(async () => {
 
 const ledger = async () => (await h.ledgerItems()).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
 
-describe('syncwarden status --local', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('syncwarden status --local', { shuffle: false }, () => {
   it('reports the watermark, the last run and the skew item the runs and the monitor wrote', async () => {
     const result = await runCli(['status', '--local', '--json'], env);
 
@@ -118,7 +119,8 @@ describe('syncwarden status --local', () => {
   });
 });
 
-describe('syncwarden runs --local', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('syncwarden runs --local', { shuffle: false }, () => {
   it('lists every run of the ledger, newest first, as the ledger holds it', async () => {
     const result = await runCli(['runs', '--local', '--job', h.job, '--json'], env);
 
@@ -177,7 +179,8 @@ describe('syncwarden runs --local', () => {
   });
 });
 
-describe('the operator commands and the key', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('the operator commands and the key', { shuffle: false }, () => {
   it('never print the app key, in any form of status or runs', async () => {
     const outputs = await Promise.all([
       runCli(['status', '--local'], env),
@@ -194,7 +197,8 @@ describe('the operator commands and the key', () => {
   });
 });
 
-describe('the ledger reader behind runs and status', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('the ledger reader behind runs and status', { shuffle: false }, () => {
   it('reads by Query on the job partition only, newest first, up to its limit', async () => {
     const sent: string[] = [];
     const client = DynamoDBDocumentClient.from(new DynamoDBClient(localDynamoDbClientConfig(h.db.endpoint)));

@@ -6,7 +6,8 @@ import { repairWindow } from '../../../functions/reconcile/reconcile-runs.js';
 import { ShiftableClock } from '../../support/sync-harness.js';
 import { type ReconcileFixture, startReconcileFixture } from './support.js';
 
-describe('extra records', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('extra records', { shuffle: false }, () => {
   let fixture: ReconcileFixture;
   let extraKeys: string[];
 
@@ -54,7 +55,8 @@ describe('extra records', () => {
   });
 });
 
-describe('an audit cut short by its deadline', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('an audit cut short by its deadline', { shuffle: false }, () => {
   let fixture: ReconcileFixture;
 
   beforeAll(async () => {

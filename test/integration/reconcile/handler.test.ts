@@ -16,7 +16,8 @@ import { freshTables, type LocalDynamoDb } from '../../support/dynamodb.js';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<ScheduledAuditResult>;
 
-describe('reconciliation Lambda handler', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('reconciliation Lambda handler', { shuffle: false }, () => {
   let sim: ThingWorxSimulator;
   let db: LocalDynamoDb;
   let handler: Handler;

@@ -27,7 +27,8 @@ function gate() {
   return { open, arrived, wait };
 }
 
-describe('a repair and a sync of one job', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('a repair and a sync of one job', { shuffle: false }, () => {
   let fixture: ReconcileFixture;
   let deleted: string[];
 

@@ -10,7 +10,8 @@ import { RecordingMetrics } from '../../support/observability.js';
 import { ShiftableClock } from '../../support/sync-harness.js';
 import { HOUR_MS, type ReconcileFixture, startReconcileFixture } from './support.js';
 
-describe('the scheduled audit', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('the scheduled audit', { shuffle: false }, () => {
   const metrics = new RecordingMetrics();
   const midnight = midnightBefore(Date.now(), 'UTC');
   let fixture: ReconcileFixture;
