@@ -6,7 +6,8 @@ import { auditWindow } from '../../../functions/reconcile/audit.js';
 import { repairWindow } from '../../../functions/reconcile/reconcile-runs.js';
 import { type ReconcileFixture, startReconcileFixture } from './support.js';
 
-describe('audit and repair of a synced window', () => {
+// The tests share one fixture and build on what the one before left: they run in order.
+describe('audit and repair of a synced window', { shuffle: false }, () => {
   let fixture: ReconcileFixture;
   let deletedKeys: string[];
   let changedKeys: string[];
