@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { controlKeys, RECORDS_BY_SOURCE_TIME, recordKeys } from '../../functions/shared/tables.js';
 import { auditScheduleExpression } from '../config/audit-schema.js';
 import type { AuditConfig, JobConfig } from '../config/schema.js';
+import { grantOwnAppKeyRead } from './app-key-grant.js';
 import type { QuarantineBucket } from './quarantine-bucket.js';
 import { ScheduledInvocation } from './scheduled-invocation.js';
 import { ServiceFunction } from './service-function.js';
@@ -122,25 +123,7 @@ export class ReconcileJob extends Construct {
         conditions: leadingKeys(recordKeys.jobPartition(job.name)),
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadOwnAppKey',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secretArn],
-      }),
-    );
-    if (job.secretKmsKeyArn) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'DecryptOwnAppKey',
-          actions: ['kms:Decrypt'],
-          resources: [job.secretKmsKeyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
-    }
+    grantOwnAppKeyRead(role, secretArn, job.secretKmsKeyArn, Stack.of(this).region);
   }
 }
 

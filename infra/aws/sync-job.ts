@@ -9,6 +9,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { controlKeys, recordKeys } from '../../functions/shared/tables.js';
 import type { JobConfig } from '../config/schema.js';
+import { grantOwnAppKeyRead } from './app-key-grant.js';
 import { endpointTransportEnvironment } from './endpoint-transport-env.js';
 import type { QuarantineBucket } from './quarantine-bucket.js';
 import { ScheduledInvocation } from './scheduled-invocation.js';
@@ -186,25 +187,7 @@ export class SyncJob extends Construct {
         conditions: leadingKeys(recordKeys.jobPartition(job.name)),
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadOwnAppKey',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secretArn],
-      }),
-    );
-    if (job.secretKmsKeyArn) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'DecryptOwnAppKey',
-          actions: ['kms:Decrypt'],
-          resources: [job.secretKmsKeyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
-    }
+    grantOwnAppKeyRead(role, secretArn, job.secretKmsKeyArn, Stack.of(this).region);
   }
 }
 
