@@ -54,13 +54,16 @@ export const recordKeys = {
 } as const;
 
 /**
- * The records table's index by source time: the job's partition again, sorted by `sourceTimestamp`, with
- * only `contentHash` projected beside the keys. The audit (functions/reconcile/) reads a time window of a
- * job through it; the base table's sort key is the record key, which need not start with the time.
+ * The records table's index by source time, for the records whose key does not start with their source
+ * time (source-time-order.ts): the job's partition again, sorted by `auditTime` (the record's source time,
+ * epoch ms), with only `contentHash` projected beside the keys. Only those records carry `auditTime`, so
+ * the index is sparse: with the default key fields no record is in it, and a new record costs one write
+ * unit, not two. The audit (functions/reconcile/stored-window.ts) reads a time window from the table by key
+ * range and from this index, and merges the two.
  */
 export const RECORDS_BY_SOURCE_TIME = {
-  indexName: 'bySourceTime',
-  sortKey: 'sourceTimestamp',
+  indexName: 'byAuditTime',
+  sortKey: 'auditTime',
   projected: ['contentHash'],
 } as const;
 

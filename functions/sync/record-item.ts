@@ -2,7 +2,8 @@
 // the stored one. The rule is applied twice, by the same definition: by DynamoDB, as the condition of a
 // replacing PutItem, and by the store itself on a version it read back (stored-versions.ts), to skip
 // writing what the table already holds.
-import { PARTITION_KEY, recordKeys } from '../shared/tables.js';
+import { keySortsBySourceTime } from '../shared/source-time-order.js';
+import { PARTITION_KEY, RECORDS_BY_SOURCE_TIME, recordKeys } from '../shared/tables.js';
 import { contentHash } from './record-content.js';
 import type { RecordVersion, SourceRecord, WriterIdentity } from './records-store.js';
 import { ESCAPED_FIELD_NAMES, toStorableData } from './stored-data.js';
@@ -18,12 +19,18 @@ export interface StoredVersion {
 /** The names of StoredVersion's attributes: what a read-back projects. */
 export const STORED_VERSION_ATTRIBUTES = ['sourceTimestamp', 'contentHash', 'fence', 'readAt'] as const;
 
-/** The item a record is stored as, with the version attributes the rule compares. */
+/**
+ * The item a record is stored as, with the version attributes the rule compares. A record whose key does
+ * not sort by its source time also carries the audit index's key, `auditTime` (source-time-order.ts).
+ */
 export function recordItem(record: SourceRecord, writer: WriterIdentity, version: RecordVersion) {
   const { data, fieldNamesEscaped } = toStorableData(record.data);
   return {
     ...recordKeys.record(writer.job, record.key),
     sourceTimestamp: record.sourceTimestampMs,
+    ...(keySortsBySourceTime(record.key, record.sourceTimestampMs)
+      ? {}
+      : { [RECORDS_BY_SOURCE_TIME.sortKey]: record.sourceTimestampMs }),
     contentHash: contentHash(record.data),
     data,
     ...(fieldNamesEscaped ? { [ESCAPED_FIELD_NAMES.attribute]: ESCAPED_FIELD_NAMES.value } : {}),

@@ -117,9 +117,13 @@ export class ReconcileJob extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'QueryOwnRecordsBySourceTime',
-        // stored-window.ts: the window's records by source time; the key condition names the job's partition.
+        // stored-window.ts: the window's records by source time, from the table by key range and from the
+        // sparse index; the key condition names the job's partition.
         actions: ['dynamodb:Query'],
-        resources: [`${tables.records.tableArn}/index/${RECORDS_BY_SOURCE_TIME.indexName}`],
+        resources: [
+          tables.records.tableArn,
+          `${tables.records.tableArn}/index/${RECORDS_BY_SOURCE_TIME.indexName}`,
+        ],
         conditions: leadingKeys(recordKeys.jobPartition(job.name)),
       }),
     );

@@ -32,9 +32,11 @@ export class SyncWardenTables extends Construct {
     };
     this.control = new dynamodb.Table(this, 'Control', { ...common, timeToLiveAttribute: TTL_ATTRIBUTE });
     this.records = new dynamodb.Table(this, 'Records', common);
-    // The audit's time-window reads (functions/reconcile/stored-window.ts). It costs one more write unit
-    // per new record and per replacement (two when the source time changes), and about 100 bytes of
-    // storage per record; added to a table with data, DynamoDB backfills it at one write unit per item.
+    // The audit's time-window reads of the records whose key does not start with their source time
+    // (functions/shared/source-time-order.ts; the others it reads from the table by key range). Sparse:
+    // only those records carry the index key, and each of their writes costs one more write unit (two when
+    // the source time changes) and about 100 bytes of storage; with the default key fields, nothing.
+    // Added to a table with data, DynamoDB backfills it at one write unit per indexed item.
     this.records.addGlobalSecondaryIndex({
       indexName: RECORDS_BY_SOURCE_TIME.indexName,
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },

@@ -123,7 +123,8 @@ async function createTableIfMissing(client: DynamoDBClient, tableName: string, i
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
-    // Kept from an earlier `npm start`: a records table from before the audit gains its index.
+    // Kept from an earlier `npm start`: a records table from before the audit, or from before its index
+    // became sparse, gains the index the audit reads.
     if (!isControl) await addSourceTimeIndexIfMissing(client, tableName);
     return;
   }
@@ -137,10 +138,23 @@ async function createTableIfMissing(client: DynamoDBClient, tableName: string, i
   }
 }
 
+/** The index the audit read before it became sparse (keyed on `sourceTimestamp`, which every record has). */
+const LEGACY_SOURCE_TIME_INDEX = 'bySourceTime';
+
 async function addSourceTimeIndexIfMissing(client: DynamoDBClient, tableName: string): Promise<void> {
   const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === BY_SOURCE_TIME_INDEX.IndexName))
-    return;
+  const indexes = Table?.GlobalSecondaryIndexes ?? [];
+  // One index created or deleted per UpdateTable call:
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
+  if (indexes.some((index) => index.IndexName === LEGACY_SOURCE_TIME_INDEX)) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: LEGACY_SOURCE_TIME_INDEX } }],
+      }),
+    );
+  }
+  if (indexes.some((index) => index.IndexName === BY_SOURCE_TIME_INDEX.IndexName)) return;
   await client.send(
     new UpdateTableCommand({
       TableName: tableName,

@@ -5,6 +5,7 @@
 
 import type { RecordReader } from '../../functions/sync/paginate.js';
 import { contentHash } from '../../functions/sync/record-content.js';
+import { recordItem } from '../../functions/sync/record-item.js';
 import { encodeRecordKey } from '../../functions/sync/record-key.js';
 import { toSourceRecord } from '../../functions/sync/source-rows.js';
 
@@ -36,6 +37,21 @@ export function storedRecordOf(i: number, altered = false) {
     sourceTimestampMs: row.timestamp,
     contentHash: contentHash(altered ? { ...row, status: 'changed since' } : row),
   };
+}
+
+/** The item a sync would have stored for entry i, data and all: what a Query of the table reads and bills. */
+export function storedItemOf(job: string, i: number, altered = false) {
+  const row = sourceRow(i);
+  const { key, sourceTimestampMs } = storedRecordOf(i);
+  const data = altered ? { ...row, status: 'changed since' } : row;
+  return recordItem(
+    { key, sourceTimestampMs, data },
+    { job, runId: 'bench-fill', fence: 1 },
+    {
+      readAtMs: sourceTimestampMs,
+      syncedAtMs: sourceTimestampMs,
+    },
+  );
 }
 
 export function computedSource(entries: number): RecordReader {

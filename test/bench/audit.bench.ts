@@ -1,21 +1,22 @@
 // npm run bench:audit: the audit's two targets from issue 16, measured in one run against DynamoDB Local:
 //   (a) peak memory of a 1,000,000-entry audit over a 100,000-entry one (target <= 1.2x): memory flat
 //       in the window's size, since the source and the table are compared page by page;
-//   (b) DynamoDB read requests per 1,000 records compared (target <= 15): the index by source time read
-//       a 1 MB answer at a time, and consistent BatchGetItems only for suspects.
+//   (b) DynamoDB read requests per 1,000 records compared (target <= 15): the table read by key range
+//       a 1 MB answer at a time (the bench's keys start with their time, so the sparse index holds none:
+//       one empty answer), and consistent BatchGetItems only for suspects.
 // Each audit runs in a child process of its own (audit-child.ts), so its peak RSS is its own. The source
 // is computed (audit-source.ts): the simulator would hold a million entries and serve them too slowly.
-// The table is filled here, directly (the sync's write path has its own bench), with one record in
-// 1,000 left out and one in 1,000 stored with other content, so the suspects' reads are counted too.
+// The table is filled here, directly (the sync's write path has its own bench), with the items the sync
+// would store (recordItem), but one record in 1,000 left out and one in 1,000 stored with other content,
+// so the suspects' reads are counted too.
 // BENCH_AUDIT_SIZES=10000,100000 runs other sizes (the first is also audited on DynamoDB Local).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { recordKeys } from '../../functions/shared/tables.js';
 import { createTables, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import type { AuditChildInput, AuditChildOutput } from './audit-child.js';
-import { storedRecordOf } from './audit-source.js';
+import { storedItemOf } from './audit-source.js';
 import { isMissing, isStale } from './audit-table-stand-in.js';
 import { instrumentedDynamoDb } from './instrumented-dynamodb.js';
 
@@ -77,18 +78,7 @@ async function fill(job: string, entries: number): Promise<void> {
       const items = [];
       for (let i = start; i < Math.min(entries, start + BATCH); i++) {
         if (isMissing(i)) continue;
-        const record = storedRecordOf(i, isStale(i));
-        items.push({
-          PutRequest: {
-            Item: {
-              ...recordKeys.record(job, record.key),
-              sourceTimestamp: record.sourceTimestampMs,
-              contentHash: record.contentHash,
-              fence: 1,
-              readAt: record.sourceTimestampMs,
-            },
-          },
-        });
+        items.push({ PutRequest: { Item: storedItemOf(job, i, isStale(i)) } });
       }
       let pending: typeof items = items;
       while (pending.length > 0) {

@@ -16,8 +16,9 @@
 //   key) costs one more write of the *index* item's size (table keys, index key, projected attributes); one
 //   that changes the index key costs two (delete and put); one that changes only projected attributes, one
 //   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes).
-//   The records table has the audit's index bySourceTime (functions/shared/tables.ts), so every
-//   writer's figures include it.
+//   An item that leaves the index (its new version lacks the index key) costs one more write, the delete.
+//   The records table has the audit's sparse index (RECORDS_BY_SOURCE_TIME in functions/shared/tables.ts):
+//   only the items that carry its key are billed for it, in every writer's figures.
 // Assumptions where the pages are silent, printed with the figures: a failed conditional write or a
 // refused INSERT (DuplicateItem) is billed at the size of the item sent, and a cancelled transaction is
 // billed as a completed one.
@@ -101,7 +102,10 @@ export function trackCapacity(client: DynamoDBClient, tableName: string): { tota
   /** What the index costs for a write of `item` that the table took. */
   const indexed = (item: Item) => {
     const indexKey = item[RECORDS_BY_SOURCE_TIME.sortKey];
-    if (indexKey === undefined) return;
+    if (indexKey === undefined) {
+      if (indexKeys.delete(keyOf(item))) totals.writeUnits += 1; // the index item's delete
+      return;
+    }
     const indexItem = Object.fromEntries(
       [PARTITION_KEY, SORT_KEY, RECORDS_BY_SOURCE_TIME.sortKey, ...RECORDS_BY_SOURCE_TIME.projected]
         .filter((name) => item[name] !== undefined)

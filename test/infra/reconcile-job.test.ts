@@ -39,7 +39,7 @@ describe('the example job (audit by default)', () => {
   const controlTable = arnOf(stack.tables.control);
   const recordsTable = arnOf(stack.tables.records);
 
-  it('lets the audit role touch only its own job items, the records index by source time, its skew target and its secret', () => {
+  it('lets the audit role touch only its own job items, the records table and its index by source time (Query), its skew target and its secret', () => {
     expect(policyStatementsOfRole(template, logicalId(audit.function.role))).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -71,7 +71,8 @@ describe('the example job (audit by default)', () => {
         Sid: 'QueryOwnRecordsBySourceTime',
         Action: 'dynamodb:Query',
         Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', [recordsTable, '/index/bySourceTime']] },
+        // The window's records, by key range from the table and from the sparse index (stored-window.ts).
+        Resource: [recordsTable, { 'Fn::Join': ['', [recordsTable, '/index/byAuditTime']] }],
         Condition: ownJob,
       },
       {

@@ -33,15 +33,16 @@ const recordsTable = arnOf(stack.tables.records);
 const policyStatementsOfRole = (roleLogicalId: string) => statementsOfRole(template, roleLogicalId);
 
 describe('tables', () => {
-  // The records table's index by source time, for the audit's time-window reads (functions/reconcile/).
+  // The records table's sparse index by source time, for the audit's time-window reads of the records whose
+  // key does not start with their source time (functions/shared/source-time-order.ts).
   const bySourceTime = {
-    AttributeDefinitions: [{ AttributeName: 'sourceTimestamp', AttributeType: 'N' }],
+    AttributeDefinitions: [{ AttributeName: 'auditTime', AttributeType: 'N' }],
     GlobalSecondaryIndexes: [
       {
-        IndexName: 'bySourceTime',
+        IndexName: 'byAuditTime',
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sourceTimestamp', KeyType: 'RANGE' },
+          { AttributeName: 'auditTime', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['contentHash'] },
       },
@@ -336,7 +337,7 @@ describe('least privilege IAM', () => {
     ]);
   });
 
-  it("grants dynamodb:Query only on the control table (sync, health check) and the records' bySourceTime index (audit), only on the job's partition", () => {
+  it("grants dynamodb:Query only on the control table (sync, health check) and the records table and its byAuditTime index (audit), only on the job's partition", () => {
     const querying = allPolicyStatements(template).filter((statement) =>
       [statement.Action].flat().includes('dynamodb:Query'),
     );
@@ -350,7 +351,7 @@ describe('least privilege IAM', () => {
       // The audit's window reads (test/infra/reconcile-job.test.ts).
       expect.objectContaining({
         Sid: 'QueryOwnRecordsBySourceTime',
-        Resource: { 'Fn::Join': ['', [recordsTable, '/index/bySourceTime']] },
+        Resource: [recordsTable, { 'Fn::Join': ['', [recordsTable, '/index/byAuditTime']] }],
         Condition: ownPartition,
       }),
       // Read-only: GetItem and Query, nothing that writes (test/infra/problem-alarms.test.ts).

@@ -10,6 +10,7 @@ import type { RunInvocation } from '../../../functions/reconcile/under-lease.js'
 import type { Clock } from '../../../functions/shared/clock.js';
 import { controlKeys, recordKeys } from '../../../functions/shared/tables.js';
 import { recordItem } from '../../../functions/sync/record-item.js';
+import { encodeRecordKey } from '../../../functions/sync/record-key.js';
 import { type CliTestStack, startCliTestStack } from '../../support/cli-target.js';
 import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
 
@@ -38,6 +39,8 @@ export interface FixtureOptions {
   /** Where the entries are. @default the two hours before now, less a minute */
   readonly entriesSpan?: { readonly fromMs: number; readonly toMs: number };
   readonly metrics?: RecordingMetrics;
+  /** The job's sync settings beyond the test stack's (KEY_FIELDS, ...). */
+  readonly env?: Record<string, string>;
 }
 
 /** A job with `entries` source entries (by default over the two hours before now), synced until caught up. */
@@ -46,7 +49,7 @@ export async function startReconcileFixture(
   entries = 600,
   options: FixtureOptions = {},
 ): Promise<ReconcileFixture> {
-  const stack = await startCliTestStack(label);
+  const stack = await startCliTestStack(label, options.env ? { env: options.env } : {});
   const nowMs = stack.sim.clock.nowMs();
   const { fromMs, toMs } = options.window ?? { fromMs: nowMs - 3 * HOUR_MS, toMs: nowMs };
   stack.sim.stream.generate(
@@ -105,7 +108,9 @@ export async function startReconcileFixture(
           source: entry.source,
           temperature: entry.temperature + 10,
         });
-        return `${entry.timestamp}#${entry.source}`;
+        return encodeRecordKey(
+          config.keyFields.map((field) => entry[field as keyof typeof entry] as string | number),
+        );
       });
     },
     ledgerItems: async () =>

@@ -42,6 +42,27 @@ describe('recordItem', () => {
   const writer = { job: 'job-1', runId: 'run-7', fence: 3 };
   const version = { readAtMs: 40, syncedAtMs: 50 };
 
+  // The audit reads these from the table by key range; only the others go to its sparse index.
+  it('carries no index key when the key starts with the source time (the default key fields)', () => {
+    const item = recordItem(
+      { key: '1700000000000#Sensor-1', sourceTimestampMs: 1_700_000_000_000, data: {} },
+      writer,
+      version,
+    );
+
+    expect(item).not.toHaveProperty('auditTime');
+    expect(item.sourceTimestamp).toBe(1_700_000_000_000);
+  });
+
+  it.each([
+    ['starts with another key part', 'Sensor-1#1700000000000'],
+    ['starts with another time', '1700000000001#Sensor-1'],
+  ])('carries the source time as the index key when the key %s', (_, key) => {
+    const item = recordItem({ key, sourceTimestampMs: 1_700_000_000_000, data: {} }, writer, version);
+
+    expect(item).toMatchObject({ sk: key, sourceTimestamp: 1_700_000_000_000, auditTime: 1_700_000_000_000 });
+  });
+
   it('holds the keys, the version the rule compares, the data and who wrote it when', () => {
     const item = recordItem({ key: 'k', sourceTimestampMs: 30, data: { a: 1 } }, writer, version);
 
@@ -49,6 +70,7 @@ describe('recordItem', () => {
       pk: 'job#job-1',
       sk: 'k',
       sourceTimestamp: 30,
+      auditTime: 30, // the key does not start with the time
       contentHash: expect.stringMatching(/^[\w-]{22}$/),
       data: { a: 1 },
       runId: 'run-7',
