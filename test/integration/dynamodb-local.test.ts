@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { controlKeys } from '../../functions/shared/tables.js';
 import {
   createTables,
@@ -41,6 +46,55 @@ describe('DynamoDB Local harness', () => {
       new GetCommand({ TableName: db.tables.controlTable, Key: controlKeys.watermark('j') }),
     );
     expect(kept.Item?.ts).toBe(1);
+  });
+
+  // A records table kept in .syncwarden/ by an earlier `npm start`, with the audit's earlier, dense index.
+  it("swaps a kept records table's dense bySourceTime index for the sparse byAuditTime, keeping its items", async () => {
+    const client = new DynamoDBClient(localDynamoDbClientConfig(inject('dynamoDbEndpoint')));
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const tables = { controlTable: `legacy-${suffix}-control`, recordsTable: `legacy-${suffix}-records` };
+    await client.send(
+      new CreateTableCommand({
+        TableName: tables.recordsTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'sourceTimestamp', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'bySourceTime',
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'sourceTimestamp', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['contentHash'] },
+          },
+        ],
+      }),
+    );
+    const documentClient = DynamoDBDocumentClient.from(client);
+    const record = { pk: 'job#j', sk: '1700000000000#a', sourceTimestamp: 1_700_000_000_000 };
+    await documentClient.send(new PutCommand({ TableName: tables.recordsTable, Item: record }));
+
+    await createTables(client, tables);
+
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tables.recordsTable }));
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['byAuditTime']);
+    expect(Table?.GlobalSecondaryIndexes?.[0]?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'auditTime', KeyType: 'RANGE' },
+    ]);
+    const kept = await documentClient.send(
+      new GetCommand({ TableName: tables.recordsTable, Key: { pk: record.pk, sk: record.sk } }),
+    );
+    expect(kept.Item).toEqual(record);
+    client.destroy();
   });
 
   it('keeps data across a restart when given a data directory', async () => {
