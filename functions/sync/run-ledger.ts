@@ -68,6 +68,8 @@ export interface RunEnd {
 export interface LedgerRun extends Omit<RunEnd, 'outcome' | 'endedAtMs'> {
   readonly job: string;
   readonly runId: string;
+  /** What ran: absent on syncs (and on every item written before kinds existed). */
+  readonly kind?: RunKind;
   readonly startedAt: string;
   readonly outcome: RunOutcome;
   readonly endedAt?: string;

@@ -17,7 +17,8 @@ const USAGE = `Usage: syncwarden runs (--local | --stack <name>) --job <name> [-
 ${TARGET_USAGE}`;
 
 export const runsCommand: CliCommand = {
-  summary: 'the run ledger as a table: when, outcome, records, pages, causes, error',
+  summary:
+    'the run ledger as a table: when, kind (sync, repair, backfill), outcome, records, pages, causes, error',
   async run(argv, io) {
     const values = parseCommandArguments(USAGE, argv, {
       ...TARGET_ARGUMENTS,
@@ -74,9 +75,10 @@ async function onlyJob(names: readonly string[]): Promise<string> {
   throw new UsageError(`--job is required: this target has ${names.length} jobs (${names.join(', ')})`);
 }
 
-function runsTable(runs: Awaited<ReturnType<typeof readLedgerRuns>>): string {
+export function runsTable(runs: Awaited<ReturnType<typeof readLedgerRuns>>): string {
   const rows = runs.map((run) => [
     formatInstant(Date.parse(run.startedAt)),
+    run.kind ?? 'sync',
     run.outcome + (run.caughtUp === false ? ' (behind)' : ''),
     run.durationMs === undefined ? '' : formatDuration(run.durationMs),
     run.recordsWritten === undefined
@@ -88,5 +90,8 @@ function runsTable(runs: Awaited<ReturnType<typeof readLedgerRuns>>): string {
       ? `${run.error.name}${run.error.reason ? ` (${run.error.reason})` : ''}: ${run.error.message}`
       : (run.reason ?? ''),
   ]);
-  return renderTable(['started', 'outcome', 'took', 'records', 'pages', 'causes', 'error / reason'], rows);
+  return renderTable(
+    ['started', 'kind', 'outcome', 'took', 'records', 'pages', 'causes', 'error / reason'],
+    rows,
+  );
 }

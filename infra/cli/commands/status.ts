@@ -80,7 +80,9 @@ function describeWatermark({ watermark }: JobStatus, nowMs: number): string {
 
 export function describeRun(run: LedgerRun, nowMs: number): string {
   const startedMs = Date.parse(run.startedAt);
-  const when = `${run.outcome} ${formatAge(startedMs, nowMs)} (${formatInstant(startedMs)}${run.durationMs === undefined ? '' : `, ${formatDuration(run.durationMs)}`})`;
+  // A repair or backfill writes under the job's lease as a sync does; say which ran.
+  const kind = run.kind === undefined || run.kind === 'sync' ? '' : `${run.kind} `;
+  const when = `${kind}${run.outcome} ${formatAge(startedMs, nowMs)} (${formatInstant(startedMs)}${run.durationMs === undefined ? '' : `, ${formatDuration(run.durationMs)}`})`;
   const details = [
     run.recordsWritten === undefined ? '' : `${run.recordsWritten} records written`,
     run.pages === undefined ? '' : `${run.pages} pages`,
