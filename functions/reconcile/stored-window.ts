@@ -68,8 +68,8 @@ export class StoredWindow {
   async takeThrough(throughMs: number): Promise<IndexedRecord[]> {
     const taken: IndexedRecord[] = [];
     for (const source of this.sources) taken.push(...(await source.takeThrough(throughMs)));
-    // Each source is in order already; a stable sort merges the two.
-    return this.sources.length > 1 ? taken.sort((a, b) => a.sourceTimestampMs - b.sourceTimestampMs) : taken;
+    // Each source is in order already; a stable sort merges the two (and leaves one source as it is).
+    return taken.sort((a, b) => a.sourceTimestampMs - b.sourceTimestampMs);
   }
 }
 
