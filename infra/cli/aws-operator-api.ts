@@ -51,7 +51,10 @@ export function awsClientOptions(region: string | undefined, profile: string | u
   return { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
 }
 
-/** DescribeAlarms takes at most 100 alarm names (CloudWatch API reference, DescribeAlarms, AlarmNames). */
+/**
+ * DescribeAlarms takes at most 100 alarm names, and MaxRecords at most 100
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+ */
 export const ALARM_NAMES_PER_CALL = 100;
 
 /**
@@ -112,9 +115,13 @@ function sdkOperatorApi(
       try {
         answer = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
       } catch (error) {
-        // CloudFormation has no error code of its own for this: a ValidationError saying
-        // "Stack with id <name> does not exist" (DescribeStacks, API reference).
-        if (isNamed(error, 'ValidationError') && /does not exist/.test(firstLineOf(error))) {
+        // "If the stack doesn't exist, a ValidationError is returned", its message "Stack with id <name> does
+        // not exist" (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html);
+        // StackNotFoundException, which newer CloudFormation actions answer, is taken as the same.
+        if (
+          isNamed(error, 'StackNotFoundException') ||
+          (isNamed(error, 'ValidationError') && /does not exist/.test(firstLineOf(error)))
+        ) {
           throw new StackNotFoundError(stack, where.region);
         }
         throw operatorAwsError(error, call('DescribeStacks', 'CloudFormation'));
@@ -155,8 +162,8 @@ function sdkOperatorApi(
           } catch (error) {
             throw operatorAwsError(error, call('DescribeAlarms', 'CloudWatch'));
           }
-          // Only metric alarms: without AlarmTypes DescribeAlarms returns no composite ones, and the
-          // stack makes none.
+          // Only metric alarms: without AlarmTypes DescribeAlarms returns metric alarms only (the same page),
+          // and the stack makes no composite ones.
           for (const alarm of answer.MetricAlarms ?? []) {
             states.push({
               name: alarm.AlarmName ?? '',

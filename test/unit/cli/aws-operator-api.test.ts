@@ -65,6 +65,16 @@ describe('an AWS answer that is an error', () => {
     close();
   });
 
+  it('is StackNotFoundError for a StackNotFoundException too', async () => {
+    aws.cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(serviceError('StackNotFoundException', 404, 'The specified stack ARN does not exist'));
+    const { api, close } = await openOperatorAws({});
+
+    await expect(api.stackOutputs('Gone')).rejects.toThrow('stack Gone does not exist in eu-west-1');
+    close();
+  });
+
   it('is an AwsApiError with the status, code and message for a ValidationError about anything else', async () => {
     aws.cloudFormation
       .on(DescribeStacksCommand)
