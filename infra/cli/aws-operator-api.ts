@@ -1,19 +1,24 @@
-// The three AWS reads `--stack` needs besides DynamoDB, behind one small interface so stack-target.ts
-// does not care how they are made (aws-signed-request.ts says why not through SDK clients):
-// - CloudFormation DescribeStacks, Query protocol (API version 2010-05-15), XML answers;
-// - Lambda GetFunctionConfiguration, REST-JSON (`GET /2015-03-31/functions/<name>/configuration`);
-// - CloudWatch DescribeAlarms, Query protocol (API version 2010-08-01), at most 100 names a call.
-// Request and answer shapes: the CloudFormation, Lambda and CloudWatch API references (DescribeStacks,
-// GetFunctionConfiguration, DescribeAlarms; "Common Errors" for the Query protocol's ErrorResponse).
-import { parseXML } from '@aws-sdk/xml-builder';
-import type { AwsRequest, AwsResponse, AwsSession } from './aws-signed-request.js';
-import type { AlarmState } from './target.js';
+// The three AWS reads `--stack` needs besides DynamoDB, through their SDK clients, behind one small
+// interface so stack-target.ts does not care how they are made:
+// - CloudFormation DescribeStacks: a stack's outputs;
+// - Lambda GetFunctionConfiguration: a function's environment;
+// - CloudWatch DescribeAlarms: alarm states, at most 100 names a call.
+// Each client is built as the target's DynamoDB client is (awsClientOptions), so region, `--profile`, the
+// default credential chain and `AWS_ENDPOINT_URL_<SERVICE>` behave as they do for every other AWS tool.
 import {
-  AwsApiError,
-  AwsCredentialsError,
-  CREDENTIAL_ERROR_CODES,
-  StackNotFoundError,
-} from './target-errors.js';
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { type AwsCall, firstLineOf, operatorAwsError } from './aws-call-errors.js';
+import type { AlarmState } from './target.js';
+import { AwsCredentialsError, StackNotFoundError } from './target-errors.js';
 
 export interface StackOutput {
   readonly key: string;
@@ -28,59 +33,115 @@ export interface OperatorAwsApi {
   alarmStates(alarmNames: readonly string[]): Promise<readonly AlarmState[]>;
 }
 
-/** DescribeAlarms takes at most 100 alarm names (CloudWatch API reference, DescribeAlarms, AlarmNames). */
-const ALARM_NAMES_PER_CALL = 100;
+/** The API with the region its clients resolved, for the target's other clients and its description. */
+export interface OperatorAws {
+  readonly region: string;
+  readonly api: OperatorAwsApi;
+  /** Destroys the clients (their sockets). */
+  close(): void;
+}
 
-export function signedOperatorApi(session: AwsSession): OperatorAwsApi {
-  const call = async (action: string, request: AwsRequest): Promise<AwsResponse> => {
-    let response: AwsResponse;
-    try {
-      response = await session.send(request);
-    } catch (error) {
-      throw new Error(
-        `${action}: ${request.service} in ${session.region} did not answer (${error instanceof Error ? error.message : String(error)})`,
-      );
-    }
-    if (response.status < 300) return response;
-    const { code, message } = errorOf(response);
-    if (CREDENTIAL_ERROR_CODES.has(code)) {
-      throw new AwsCredentialsError(`AWS refused the credentials (${code}: ${message})`, session.profile);
-    }
-    if (action === 'DescribeStacks' && code === 'ValidationError' && /does not exist/.test(message)) {
-      throw new StackNotFoundError(stackNameOf(request.body), session.region);
-    }
-    throw new AwsApiError(action, response.status, code, message);
+export interface AwsClientOptions {
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+/** The configuration of every SDK client of a `--stack` target: its region and, if given, `--profile`. */
+export function awsClientOptions(region: string | undefined, profile: string | undefined): AwsClientOptions {
+  return { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
+}
+
+/**
+ * DescribeAlarms takes at most 100 alarm names, and MaxRecords at most 100
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+ */
+export const ALARM_NAMES_PER_CALL = 100;
+
+/**
+ * Resolves the region and the credentials once, before any request, so that a missing region or missing
+ * credentials end in their own sentence rather than in the first call's; the clients keep the credentials
+ * they resolved (and refresh them as the SDK does).
+ */
+export async function openOperatorAws(options: {
+  readonly region?: string | undefined;
+  readonly profile?: string | undefined;
+}): Promise<OperatorAws> {
+  const cloudFormation = new CloudFormationClient(awsClientOptions(options.region, options.profile));
+  let region: string;
+  try {
+    region = await cloudFormation.config.region();
+  } catch {
+    cloudFormation.destroy();
+    throw new AwsCredentialsError(
+      'no AWS region: pass --region, set AWS_REGION, or give the profile a region',
+      options.profile,
+    );
+  }
+  try {
+    await cloudFormation.config.credentials();
+  } catch (error) {
+    cloudFormation.destroy();
+    throw new AwsCredentialsError(`no usable AWS credentials (${firstLineOf(error)})`, options.profile);
+  }
+  const clientOptions = awsClientOptions(region, options.profile);
+  const lambda = new LambdaClient(clientOptions);
+  const cloudWatch = new CloudWatchClient(clientOptions);
+  return {
+    region,
+    api: sdkOperatorApi({ cloudFormation, lambda, cloudWatch }, { region, profile: options.profile }),
+    close() {
+      cloudFormation.destroy();
+      lambda.destroy();
+      cloudWatch.destroy();
+    },
   };
+}
+
+interface OperatorClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly lambda: LambdaClient;
+  readonly cloudWatch: CloudWatchClient;
+}
+
+function sdkOperatorApi(
+  clients: OperatorClients,
+  where: { readonly region: string; readonly profile: string | undefined },
+): OperatorAwsApi {
+  const call = (action: string, service: string): AwsCall => ({ action, service, ...where });
 
   return {
     async stackOutputs(stack) {
-      const response = await call(
-        'DescribeStacks',
-        queryRequest('cloudformation', 'CLOUDFORMATION', {
-          Action: 'DescribeStacks',
-          Version: '2010-05-15',
-          StackName: stack,
-        }),
-      );
-      const result = parsed(response).DescribeStacksResponse?.DescribeStacksResult;
-      const [described] = members(result?.Stacks);
-      return members(described?.Outputs).map((output) => ({
-        key: String(output.OutputKey ?? ''),
-        value: String(output.OutputValue ?? ''),
+      let answer: DescribeStacksCommandOutput;
+      try {
+        answer = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
+      } catch (error) {
+        // "If the stack doesn't exist, a ValidationError is returned", its message "Stack with id <name> does
+        // not exist" (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html);
+        // StackNotFoundException, which newer CloudFormation actions answer, is taken as the same.
+        if (
+          isNamed(error, 'StackNotFoundException') ||
+          (isNamed(error, 'ValidationError') && /does not exist/.test(firstLineOf(error)))
+        ) {
+          throw new StackNotFoundError(stack, where.region);
+        }
+        throw operatorAwsError(error, call('DescribeStacks', 'CloudFormation'));
+      }
+      const [described] = answer.Stacks ?? [];
+      return (described?.Outputs ?? []).map((output) => ({
+        key: output.OutputKey ?? '',
+        value: output.OutputValue ?? '',
       }));
     },
 
     async functionEnvironment(functionName) {
-      const response = await call('GetFunctionConfiguration', {
-        service: 'lambda',
-        serviceId: 'LAMBDA',
-        method: 'GET',
-        path: `/2015-03-31/functions/${encodeURIComponent(functionName)}/configuration`,
-      });
-      const configuration = JSON.parse(response.body) as {
-        Environment?: { Variables?: Record<string, string> };
-      };
-      return configuration.Environment?.Variables ?? {};
+      try {
+        const configuration = await clients.lambda.send(
+          new GetFunctionConfigurationCommand({ FunctionName: functionName }),
+        );
+        return configuration.Environment?.Variables ?? {};
+      } catch (error) {
+        throw operatorAwsError(error, call('GetFunctionConfiguration', 'Lambda'));
+      }
     },
 
     async alarmStates(alarmNames) {
@@ -89,26 +150,31 @@ export function signedOperatorApi(session: AwsSession): OperatorAwsApi {
         const names = alarmNames.slice(first, first + ALARM_NAMES_PER_CALL);
         let nextToken: string | undefined;
         do {
-          const response = await call(
-            'DescribeAlarms',
-            queryRequest('monitoring', 'CLOUDWATCH', {
-              Action: 'DescribeAlarms',
-              Version: '2010-08-01',
-              MaxRecords: '100',
-              ...Object.fromEntries(names.map((name, i) => [`AlarmNames.member.${i + 1}`, name])),
-              ...(nextToken ? { NextToken: nextToken } : {}),
-            }),
-          );
-          const result = parsed(response).DescribeAlarmsResponse?.DescribeAlarmsResult;
-          for (const alarm of members(result?.MetricAlarms)) {
+          let answer: DescribeAlarmsCommandOutput;
+          try {
+            answer = await clients.cloudWatch.send(
+              new DescribeAlarmsCommand({
+                AlarmNames: names,
+                MaxRecords: ALARM_NAMES_PER_CALL,
+                ...(nextToken ? { NextToken: nextToken } : {}),
+              }),
+            );
+          } catch (error) {
+            throw operatorAwsError(error, call('DescribeAlarms', 'CloudWatch'));
+          }
+          // Only metric alarms: without AlarmTypes DescribeAlarms returns metric alarms only (the same page),
+          // and the stack makes no composite ones.
+          for (const alarm of answer.MetricAlarms ?? []) {
             states.push({
-              name: String(alarm.AlarmName),
-              state: String(alarm.StateValue),
-              ...(alarm.StateReason ? { reason: String(alarm.StateReason) } : {}),
-              ...(alarm.StateUpdatedTimestamp ? { updatedAt: String(alarm.StateUpdatedTimestamp) } : {}),
+              name: alarm.AlarmName ?? '',
+              state: alarm.StateValue ?? '',
+              ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+              ...(alarm.StateUpdatedTimestamp
+                ? { updatedAt: alarm.StateUpdatedTimestamp.toISOString() }
+                : {}),
             });
           }
-          nextToken = result?.NextToken ? String(result.NextToken) : undefined;
+          nextToken = answer.NextToken;
         } while (nextToken);
       }
       return states;
@@ -116,52 +182,6 @@ export function signedOperatorApi(session: AwsSession): OperatorAwsApi {
   };
 }
 
-function queryRequest(service: string, serviceId: string, parameters: Record<string, string>): AwsRequest {
-  return {
-    service,
-    serviceId,
-    method: 'POST',
-    path: '/',
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-    body: new URLSearchParams(parameters).toString(),
-  };
-}
-
-function stackNameOf(body: string | undefined): string {
-  return new URLSearchParams(body ?? '').get('StackName') ?? '(unnamed)';
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: the shape of a parsed XML answer is checked field by field
-type XmlValue = any;
-
-function parsed(response: AwsResponse): XmlValue {
-  return parseXML(response.body) as XmlValue;
-}
-
-/** A Query-protocol list: `<Name><member>…</member>…</Name>`; the parser gives one member as an object. */
-function members(list: XmlValue): XmlValue[] {
-  const member = list?.member;
-  if (member === undefined || member === '') return [];
-  return Array.isArray(member) ? member : [member];
-}
-
-/** The error code and message of an AWS answer: an XML ErrorResponse (Query) or a JSON body (REST-JSON). */
-function errorOf(response: AwsResponse): { code: string; message: string } {
-  const typeHeader = response.headers.get('x-amzn-errortype');
-  if (typeHeader || response.body.trimStart().startsWith('{')) {
-    let body: { message?: string; Message?: string; __type?: string } = {};
-    try {
-      body = JSON.parse(response.body);
-    } catch {
-      // not JSON after all: keep the header's code
-    }
-    const code = (typeHeader ?? body.__type ?? `HTTP${response.status}`).split(':')[0]?.split('#').pop();
-    return { code: code ?? `HTTP${response.status}`, message: body.message ?? body.Message ?? '' };
-  }
-  try {
-    const error = parsed(response).ErrorResponse?.Error ?? parsed(response).Response?.Errors?.Error;
-    return { code: String(error?.Code ?? `HTTP${response.status}`), message: String(error?.Message ?? '') };
-  } catch {
-    return { code: `HTTP${response.status}`, message: response.body.slice(0, 200) };
-  }
+function isNamed(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }

@@ -11,9 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerKeySource } from '../../functions/app-key/secrets-manager-source.js';
 import { loadSyncConfig } from '../../functions/sync/sync-config.js';
-import { type OperatorAwsApi, type StackOutput, signedOperatorApi } from './aws-operator-api.js';
-import { openAwsSession } from './aws-signed-request.js';
-import type { CliIo } from './io.js';
+import { awsClientOptions, openOperatorAws, type StackOutput } from './aws-operator-api.js';
 import type { JobTarget, Target, TargetOptions } from './target.js';
 import { NotASyncwardenStackError, unknownJobError } from './target-errors.js';
 
@@ -30,22 +28,26 @@ const GROUP_STACK_OUTPUT = /^Jobs\d{2}StackId$/;
 
 export async function resolveStackTarget(
   options: TargetOptions & { readonly stack: string },
-  io: CliIo,
-  /** For tests: the AWS reads, instead of signed requests with the default credential chain. */
-  injected?: { readonly api: OperatorAwsApi; readonly region: string },
 ): Promise<Target> {
-  const session = injected ? undefined : await openAwsSession(options, io.env);
-  const region = injected?.region ?? (session?.region as string);
-  const api = injected?.api ?? signedOperatorApi(session as NonNullable<typeof session>);
-
-  const outputs = await api.stackOutputs(options.stack);
+  const aws = await openOperatorAws(options);
+  const { api, region } = aws;
+  let outputs: readonly StackOutput[];
+  try {
+    outputs = await api.stackOutputs(options.stack);
+  } catch (error) {
+    aws.close();
+    throw error;
+  }
   const byKey = new Map(outputs.map((output) => [output.key, output.value]));
   const groupStacks = outputs.filter((output) => GROUP_STACK_OUTPUT.test(output.key));
   const missing = [
     ...['ControlTableName', 'RecordsTableName'].filter((key) => !byKey.has(key)),
     ...(groupStacks.length === 0 ? ['Jobs<NN>StackId'] : []),
   ];
-  if (missing.length > 0) throw new NotASyncwardenStackError(options.stack, missing);
+  if (missing.length > 0) {
+    aws.close();
+    throw new NotASyncwardenStackError(options.stack, missing);
+  }
   const tables = {
     controlTable: byKey.get('ControlTableName') as string,
     recordsTable: byKey.get('RecordsTableName') as string,
@@ -65,7 +67,7 @@ export async function resolveStackTarget(
     return job;
   };
 
-  const clientOptions = { region, ...(options.profile ? { profile: options.profile } : {}) };
+  const clientOptions = awsClientOptions(region, options.profile);
   const dynamoDb = new DynamoDBClient(clientOptions);
   let secretsManager: SecretsManagerClient | undefined;
 
@@ -94,6 +96,7 @@ export async function resolveStackTarget(
       return [...states, ...absent];
     },
     close: async () => {
+      aws.close();
       dynamoDb.destroy();
       secretsManager?.destroy();
     },

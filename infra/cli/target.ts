@@ -94,5 +94,5 @@ export async function resolveTarget(options: TargetOptions, io: CliIo): Promise<
   }
   if (options.endpoint)
     throw new UsageError("--endpoint goes with --local; a stack reads its jobs' endpoints");
-  return resolveStackTarget(options as TargetOptions & { stack: string }, io);
+  return resolveStackTarget(options as TargetOptions & { stack: string });
 }

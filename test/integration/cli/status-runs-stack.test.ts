@@ -1,52 +1,50 @@
 // `--stack <name>`: the stack's outputs through CloudFormation, each job's configuration from its sync
-// function's environment, alarm states from CloudWatch (a loopback stand-in: fake-aws.ts says why), and
-// the tables on DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB), written by a real sync run.
-import { mkdtempSync } from 'node:fs';
+// function's environment, alarm states from CloudWatch (these three through aws-sdk-client-mock: they have
+// no local engine), and the tables on DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB), written by a real sync run.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveStackTarget } from '../../../infra/cli/stack-target.js';
+import { mockOperatorAws } from '../../support/operator-aws-mock.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
-import { type FakeAws, startFakeAws } from './fake-aws.js';
 import { runCli } from './support.js';
 
 const ACCESS_KEY_ID = 'AKIDSYNCWARDENCLI';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Prod/cli-stack-job/app-key-AbCdEf';
 const GROUP_STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Prod-Jobs07ABC-1X2Y3Z/0f0e';
+const MANY_GROUP_STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Many-Jobs01ABC-4R5T6Y/1a1b';
 let h: SyncHarness;
-let aws: FakeAws;
 let alarms: string[];
 const secretsManager = mockClient(SecretsManagerClient);
+const aws = mockOperatorAws();
 
 beforeAll(async () => {
   h = await startSyncHarness('cli-stack');
   const nowMs = h.sim.clock.nowMs();
   h.sim.stream.generate(120, { fromMs: nowMs - 3_600_000, toMs: nowMs - 60_000 });
   await h.run();
-  aws = await startFakeAws();
   alarms = [`Prod-${h.job}-run-failed`, `Prod-${h.job}-sync-lag`, `Prod-${h.job}-dead-letters`];
   aws.state.stacks.set('Prod', {
-    outputs: {
-      AlarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:Prod-Alarms',
-      ControlTableName: h.db.tables.controlTable,
-      RecordsTableName: h.db.tables.recordsTable,
-      Jobs07StackId: GROUP_STACK_ID,
-    },
+    AlarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:Prod-Alarms',
+    ControlTableName: h.db.tables.controlTable,
+    RecordsTableName: h.db.tables.recordsTable,
+    Jobs07StackId: GROUP_STACK_ID,
   });
   aws.state.stacks.set(GROUP_STACK_ID, {
-    outputs: {
-      [`Job${h.job.replace(/-/g, '')}SecretName1A2B3C4D`]: `Prod/${h.job}/app-key`,
-      [`Operator${h.job.replace(/-/g, '')}5E6F7A8B`]: JSON.stringify({
-        syncwardenJob: h.job,
-        functionName: 'Prod-Jobs07-JobSync-1Q2W3E',
-        secretId: SECRET_ARN,
-        alarms,
-      }),
-    },
+    [`Job${h.job.replace(/-/g, '')}SecretName1A2B3C4D`]: `Prod/${h.job}/app-key`,
+    [`Operator${h.job.replace(/-/g, '')}5E6F7A8B`]: JSON.stringify({
+      syncwardenJob: h.job,
+      functionName: 'Prod-Jobs07-JobSync-1Q2W3E',
+      secretId: SECRET_ARN,
+      alarms,
+    }),
   });
-  aws.state.stacks.set('NotOurs', { outputs: { BucketName: 'some-bucket' } });
+  aws.state.stacks.set('NotOurs', { BucketName: 'some-bucket' });
   aws.state.refusals.set('Expired', 'ExpiredToken');
   aws.state.functions.set('Prod-Jobs07-JobSync-1Q2W3E', {
     SYNC_JOB_NAME: h.job,
@@ -60,26 +58,47 @@ beforeAll(async () => {
   aws.state.alarms.set(alarms[1] as string, { state: 'OK', reason: 'Threshold Crossed: 0 datapoints' });
 });
 
+/** AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE in a new directory; no file is written unless given. */
+function awsFiles(files: { config?: string; credentials?: string } = {}): void {
+  const dir = mkdtempSync(join(tmpdir(), 'syncwarden-aws-'));
+  if (files.config) writeFileSync(join(dir, 'config'), files.config);
+  if (files.credentials) writeFileSync(join(dir, 'credentials'), files.credentials);
+  vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+}
+
+/** The clients the mocked commands were sent through: the region and credentials each was built with. */
+async function clientsOf(calls: ReadonlyArray<{ thisValue: unknown }>) {
+  return Promise.all(
+    calls.map(async ({ thisValue }) => {
+      const { config } = thisValue as {
+        config: { region(): Promise<string>; credentials(): Promise<{ accessKeyId: string }> };
+      };
+      return { region: await config.region(), accessKeyId: (await config.credentials()).accessKeyId };
+    }),
+  );
+}
+
 beforeEach(() => {
   secretsManager.reset();
-  const noFiles = mkdtempSync(join(tmpdir(), 'syncwarden-aws-'));
-  vi.stubEnv('AWS_CONFIG_FILE', join(noFiles, 'config'));
-  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(noFiles, 'credentials'));
+  awsFiles();
   vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
   vi.stubEnv('AWS_PROFILE', '');
   vi.stubEnv('AWS_ACCESS_KEY_ID', ACCESS_KEY_ID);
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'cli-test-secret-access-key');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', aws.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_LAMBDA', aws.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', aws.url);
+  // The mocks answer before anything is sent; should one miss, the request goes to a port nobody listens
+  // on, never to AWS.
+  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', 'http://127.0.0.1:9');
+  vi.stubEnv('AWS_ENDPOINT_URL_LAMBDA', 'http://127.0.0.1:9');
+  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', 'http://127.0.0.1:9');
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', h.db.endpoint);
-  aws.requests.length = 0;
+  aws.resetHistory();
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await aws?.close();
+  aws.restore();
   await h?.close();
 });
 
@@ -103,21 +122,52 @@ describe('syncwarden status --stack', () => {
     ]);
   });
 
-  it('signs each call for its service with the default chain’s credentials, and reads the group stack by id', async () => {
+  it("builds each client with the stack's region and the default chain's credentials, and reads the group stack by id", async () => {
     await runCli(['status', '--stack', 'Prod'], process.env);
 
-    const scopes = aws.requests.map((request) => /Credential=([^,]+)/.exec(request.authorization)?.[1]);
-    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-    expect(new Set(scopes.map((scope) => scope?.replace(/\/\d{8}\//, '/<day>/')))).toEqual(
-      new Set([
-        `${ACCESS_KEY_ID}/<day>/eu-west-1/cloudformation/aws4_request`,
-        `${ACCESS_KEY_ID}/<day>/eu-west-1/lambda/aws4_request`,
-        `${ACCESS_KEY_ID}/<day>/eu-west-1/monitoring/aws4_request`,
-      ]),
+    const clients = await clientsOf([
+      ...aws.cloudFormation.calls(),
+      ...aws.lambda.calls(),
+      ...aws.cloudWatch.calls(),
+    ]);
+    expect(aws.cloudWatch.calls()).toHaveLength(1);
+    expect(clients.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(clients.map((client) => `${client.region} ${client.accessKeyId}`))).toEqual(
+      new Set([`eu-west-1 ${ACCESS_KEY_ID}`]),
     );
-    expect(scopes.every((scope) => scope?.includes(`/${day}/`))).toBe(true);
-    const described = aws.requests.map((request) => new URLSearchParams(request.body).get('StackName'));
-    expect(described.filter(Boolean)).toEqual(['Prod', GROUP_STACK_ID]);
+    const described = aws.cloudFormation
+      .commandCalls(DescribeStacksCommand)
+      .map((call) => call.args[0].input);
+    expect(described).toEqual([{ StackName: 'Prod' }, { StackName: GROUP_STACK_ID }]);
+  });
+
+  it("with --profile, builds every client, DynamoDB's too, from that profile's region and credentials", async () => {
+    awsFiles({
+      config: '[profile on-call]\nregion = eu-central-1\n',
+      credentials:
+        '[on-call]\naws_access_key_id = AKIDONCALLPROFILE\naws_secret_access_key = on-call-secret\n',
+    });
+    vi.stubEnv('AWS_REGION', undefined);
+    // Keys in the environment as well would make the SDK warn, and it may one day prefer them to the profile.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+
+    const target = await resolveStackTarget({ stack: 'Prod', profile: 'on-call' });
+    await target.alarmStates?.(h.job);
+    await target.job(h.job);
+    const dynamoDb = await clientsOf([{ thisValue: target.documentClient }]);
+    await target.close();
+
+    expect(target.description).toBe('stack Prod (eu-central-1, profile on-call)');
+    const clients = await clientsOf([
+      ...aws.cloudFormation.calls(),
+      ...aws.lambda.calls(),
+      ...aws.cloudWatch.calls(),
+    ]);
+    expect(aws.lambda.calls()).toHaveLength(1);
+    expect(
+      new Set([...clients, ...dynamoDb].map((client) => `${client.region} ${client.accessKeyId}`)),
+    ).toEqual(new Set(['eu-central-1 AKIDONCALLPROFILE']));
   });
 
   it('prints the alarms that are not OK by name, with the state reason CloudWatch gives', async () => {
@@ -131,6 +181,45 @@ describe('syncwarden status --stack', () => {
       `    ${alarms[0]} ALARM since 2026-12-03T04:00:00.000Z: Threshold Crossed: 1 datapoint`,
       `    ${alarms[2]} MISSING`,
     ]);
+  });
+});
+
+describe('syncwarden status --stack, a job with more alarms than one DescribeAlarms takes', () => {
+  it('asks for them 100 names at a time and reports every one, MISSING for those CloudWatch has not', async () => {
+    const many = Array.from({ length: 250 }, (_, i) => `Many-${h.job}-alarm-${String(i).padStart(3, '0')}`);
+    aws.state.stacks.set('Many', {
+      ControlTableName: h.db.tables.controlTable,
+      RecordsTableName: h.db.tables.recordsTable,
+      Jobs01StackId: MANY_GROUP_STACK_ID,
+    });
+    aws.state.stacks.set(MANY_GROUP_STACK_ID, {
+      OperatorJob1A2B3C4D: JSON.stringify({
+        syncwardenJob: h.job,
+        functionName: 'Prod-Jobs07-JobSync-1Q2W3E',
+        secretId: SECRET_ARN,
+        alarms: many,
+      }),
+    });
+    // The first 150 exist (across the first call's boundary), one of them in ALARM; the last 100 do not.
+    for (const [i, name] of many.slice(0, 150).entries()) {
+      aws.state.alarms.set(name, { state: i === 120 ? 'ALARM' : 'OK', reason: `reason ${i}` });
+    }
+
+    const result = await runCli(['status', '--stack', 'Many', '--json'], process.env);
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const asked = aws.cloudWatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
+    expect(asked.map((input) => input.AlarmNames?.length)).toEqual([100, 100, 50]);
+    expect(asked.flatMap((input) => input.AlarmNames)).toEqual(many);
+    const [job] = JSON.parse(result.stdout).jobs;
+    const states = new Map<string, string>(
+      job.alarms.map((alarm: { name: string; state: string }) => [alarm.name, alarm.state]),
+    );
+    expect(states.size).toBe(250);
+    expect(states.get(many[0] as string)).toBe('OK');
+    expect(states.get(many[120] as string)).toBe('ALARM');
+    expect(states.get(many[149] as string)).toBe('OK');
+    expect(many.slice(150).every((name) => states.get(name) === 'MISSING')).toBe(true);
   });
 });
 
@@ -185,7 +274,7 @@ describe('what --stack refuses, and how', () => {
     expect(result.stderr).toMatch(
       /no usable AWS credentials \(.*\) \(profile on-call\): the default credential chain/,
     );
-    expect(aws.requests).toHaveLength(0);
+    expect(aws.cloudFormation.calls()).toHaveLength(0);
   });
 
   it('refuses an unknown job, naming the jobs the stack has', async () => {
@@ -202,8 +291,7 @@ describe("a stack job's key", () => {
       SecretString: JSON.stringify({ appKey: 'stack-key-never-printed' }),
       VersionId: 'v1',
     });
-    const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
-    const target = await resolveStackTarget({ stack: 'Prod' }, io);
+    const target = await resolveStackTarget({ stack: 'Prod' });
 
     const key = await (await target.job(h.job)).keySource.get();
     await target.close();
