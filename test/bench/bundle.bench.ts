@@ -1,6 +1,8 @@
 // `npm run bench:bundle`: builds each Lambda with the stack's esbuild settings (infra/aws/bundling.ts) and
 // prints its minified size and its cold-import time in a fresh Node process, next to a bare Powertools
-// Logger handler as the baseline. The AWS SDK stays external, as on the runtime; the children resolve it
+// Logger handler as the baseline and the reference stack (Logger + Metrics + Tracer + middy). The import
+// target is the team's decision (the Powertools Tracer stays): each Lambda imports in at most 1.1x the
+// reference stack's time, measured in the same run. The AWS SDK stays external, as on the runtime; the children resolve it
 // from the repository's node_modules. The import target compares the bundle's own cost, so what the Lambda
 // runtime has loaded before it imports a handler is loaded first: the SDK packages a bundle imports (the
 // runtime's copy) and `node:http` (the runtime's own Runtime API client imports it). Printed beside it: the
@@ -13,14 +15,19 @@ import { join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { esbuildBuildOptions } from '../../infra/aws/bundling.js';
 import { CLOCK_SKEW_ENTRY, clockSkewEnvironment } from '../../infra/aws/clock-skew-monitor.js';
+import { JOB_HEALTH_ENTRY, jobHealthEnvironment } from '../../infra/aws/job-health-check.js';
 import { ROTATE_KEY_ENTRY, rotationEnvironment } from '../../infra/aws/key-rotation.js';
 import { SERVICE_NAME } from '../../infra/aws/metrics.js';
+import { auditEnvironment, RECONCILE_ENTRY } from '../../infra/aws/reconcile-job.js';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import { SYNC_ENTRY, syncEnvironment } from '../../infra/aws/sync-job.js';
 import { parseConfig } from '../../infra/config/schema.js';
 
 const SIZE_TARGET_KB = 250;
-const IMPORT_RATIO_TARGET = 1.5;
+/** Each Lambda's import against the reference stack's, in the same run. */
+const IMPORT_RATIO_TARGET = 1.1;
+/** The subject the import target is judged against: the reference stack (subjects[1]). */
+const REFERENCE_INDEX = 1;
 const IMPORT_RUNS = 9;
 /** Git-ignored, and inside the repository so the bundles resolve the external AWS SDK. */
 const OUT_DIR = join(REPOSITORY_ROOT, '.syncwarden', 'bundle-bench');
@@ -102,6 +109,12 @@ const subjects: Subject[] = [
     name: 'rotate-key',
     entry: ROTATE_KEY_ENTRY,
     env: { ...commonEnv, ...rotationEnvironment(exampleJob, exampleJob.rotation) },
+  },
+  { name: 'reconcile', entry: RECONCILE_ENTRY, env: { ...syncEnv, ...auditEnvironment(exampleJob.audit) } },
+  {
+    name: 'job-health',
+    entry: JOB_HEALTH_ENTRY,
+    env: { ...commonEnv, ...jobHealthEnvironment('Jobs00', example.jobs, 'control') },
   },
   {
     name: 'what-if: reference, Tracer a no-op',
@@ -211,6 +224,7 @@ const withSdkMs = withSdkSamples.map((samples) => median(samples.map((s) => s.im
 /** Node's start-up and the bundle's own import, each sample summed before the median. */
 const initMs = ownSamples.map((samples) => median(samples.map((s) => s.startupMs + s.importMs)));
 const baselineImportMs = importMs[0] as number;
+const referenceImportMs = importMs[REFERENCE_INDEX] as number;
 const baselineInitMs = initMs[0] as number;
 
 const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
@@ -218,14 +232,17 @@ const rows = subjects.map((subject, index) => {
   const { bytes } = built[index] as (typeof built)[number];
   const kb = bytes / 1024;
   const ratio = (importMs[index] as number) / baselineImportMs;
+  const toReference = (importMs[index] as number) / referenceImportMs;
   const judged = index > 0 && !subject.whatIf;
+  const importJudged = judged && index !== REFERENCE_INDEX;
   return [
     subject.name,
     kb.toFixed(1),
     judged ? `<= ${SIZE_TARGET_KB} ${verdict(kb <= SIZE_TARGET_KB)}` : '-',
     (importMs[index] as number).toFixed(1),
     ratio.toFixed(2),
-    judged ? `<= ${IMPORT_RATIO_TARGET} ${verdict(ratio <= IMPORT_RATIO_TARGET)}` : '-',
+    toReference.toFixed(2),
+    importJudged ? `<= ${IMPORT_RATIO_TARGET} ${verdict(toReference <= IMPORT_RATIO_TARGET)}` : '-',
     (withSdkMs[index] as number).toFixed(1),
     (initMs[index] as number).toFixed(1),
     ((initMs[index] as number) / baselineInitMs).toFixed(2),
@@ -237,7 +254,8 @@ const header = [
   'size target',
   `import ms (median of ${IMPORT_RUNS})`,
   'x baseline',
-  'import target',
+  'x reference',
+  'import target (x reference)',
   'import ms incl. SDK load',
   'Node start + import ms',
   'x baseline',

@@ -1,0 +1,10 @@
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { esbuildBuildOptions } from './infra/aws/bundling.js';
+const entry = process.argv[2] as string;
+const r = await build({ ...esbuildBuildOptions(join(process.cwd(), entry), `/tmp/meta-x/index.mjs`), metafile: true });
+const out = Object.entries(r.metafile.outputs).find(([k]) => k.endsWith('.mjs'))![1];
+const rows = Object.entries(out.inputs).map(([k, v]) => [k, v.bytesInOutput] as const).sort((a, b) => b[1] - a[1]);
+let total = 0; for (const [, b] of rows) total += b;
+console.log('total', total);
+for (const [k, b] of rows.slice(0, 40)) console.log(b, k);
