@@ -105,6 +105,19 @@ describe('records store items', () => {
     });
   });
 
+  it('inserts into the table of its own store when two stores write items of the same shape', async () => {
+    const other = new RecordsStore({
+      documentClient: reference.documentClient,
+      tableName: reference.tables.recordsTable,
+    });
+    const record = { key: 'elsewhere', sourceTimestampMs: 99, data: { value: 1 } };
+
+    await other.write([record], writer, version);
+
+    expect(await rawItem(reference, 'elsewhere')).toMatchObject({ data: { M: { value: { N: '1' } } } });
+    expect(await rawItem(db, 'elsewhere')).toBeUndefined();
+  });
+
   it('marks escaped field names and keeps integers beyond 2^53 exact', async () => {
     const escaped = await rawItem(db, 'escaped');
     const unsafe = await rawItem(db, 'unsafe');
