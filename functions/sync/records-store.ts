@@ -240,9 +240,10 @@ export class RecordsStore {
       const retry: SourceRecord[] = [];
       const existing: SourceRecord[] = [];
       const codes = new Set<string>();
+      let inserted = 0;
       for (const [index, outcome] of outcomes.entries()) {
         const record = pending[index] as SourceRecord;
-        if (outcome.kind === 'inserted') result = addResults(result, { ...NOTHING_WRITTEN, written: 1 });
+        if (outcome.kind === 'inserted') inserted++;
         else if (outcome.kind === 'exists') existing.push(record);
         else if (outcome.kind === 'rejected')
           result = addResults(result, await this.reject(record, outcome.why, context));
@@ -251,6 +252,7 @@ export class RecordsStore {
           codes.add(outcome.code);
         }
       }
+      result = addResults(result, { ...NOTHING_WRITTEN, written: inserted });
       // None found stored: the read-back of none makes no call.
       result = addResults(result, await this.settleExisting(existing, context));
       pending = retry;

@@ -25,6 +25,10 @@ export interface StorableData {
 export const ESCAPED_FIELD_NAMES = { attribute: 'dataFieldNames', value: 'escaped' } as const;
 
 export function toStorableData(row: Readonly<Record<string, unknown>>): StorableData {
+  // Most rows need neither: they go as they are, without the copy (once per record synced, that copy
+  // was a good part of the sync's allocations). The check accepts only what the copy would give back
+  // equal, attribute for attribute.
+  if (objectPrototypeIsBare() && isStorableAsIs(row)) return { data: row, fieldNamesEscaped: false };
   let escaped = false;
   const convert = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(convert);
@@ -45,6 +49,35 @@ export function toStorableData(row: Readonly<Record<string, unknown>>): Storable
   };
   const data = convert(row) as Record<string, unknown>;
   return { data, fieldNamesEscaped: escaped };
+}
+
+/**
+ * True when `convert` would copy the value unchanged: no name to escape, no integer beyond what a number
+ * holds exactly, and only arrays and plain objects (the copy turns any other object into a map of its
+ * own fields; the document client would refuse it or store it otherwise).
+ */
+function isStorableAsIs(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) || !Number.isInteger(value);
+  if (Array.isArray(value)) return value.every(isStorableAsIs);
+  if (value && typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const name of Object.keys(value)) {
+      if (needsEscape(name) || !isStorableAsIs((value as Record<string, unknown>)[name])) return false;
+    }
+    return true;
+  }
+  return true;
+}
+
+/**
+ * The copy holds own fields only; the document client (and attribute-values.ts) read an object's fields
+ * with `for...in`, which would also find enumerable fields added to Object.prototype. None is there unless
+ * something polluted it; then every row goes through the copy, as before.
+ */
+function objectPrototypeIsBare(): boolean {
+  for (const _ in Object.prototype) return false;
+  return true;
 }
 
 function needsEscape(name: string): boolean {

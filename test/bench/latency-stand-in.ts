@@ -19,14 +19,12 @@ type Handler = { handle(request: HttpRequestLike, options?: unknown): Promise<{ 
 export function standInForRecords(client: DynamoDBClient, recordsTable: string, latencyMs: number): void {
   const config = client.config as unknown as { requestHandler: Handler };
   const real = config.requestHandler;
+  const table = Buffer.from(recordsTable);
   config.requestHandler = {
     async handle(request, options) {
       const operation = (request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-      const body =
-        request.body instanceof Uint8Array
-          ? Buffer.from(request.body).toString()
-          : String(request.body ?? '');
-      const answer = body.includes(recordsTable) ? answerFor(operation, body, recordsTable) : undefined;
+      const body = bytesOf(request.body);
+      const answer = body.includes(table) ? answerFor(operation, body, recordsTable) : undefined;
       if (!answer) return real.handle(request, options);
       await sleep(latencyMs);
       const payload = Buffer.from(JSON.stringify(answer));
@@ -41,12 +39,34 @@ export function standInForRecords(client: DynamoDBClient, recordsTable: string, 
   };
 }
 
-function answerFor(operation: string, body: string, table: string): Record<string, unknown> | undefined {
+/**
+ * The request body's bytes, without a copy or a decode when it is bytes already (the SDK's JSON codec
+ * writes it so): the stand-in runs in the sync's process, so whatever it spends counts as the sync's CPU.
+ */
+function bytesOf(body: unknown): Buffer {
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return Buffer.from(String(body ?? ''));
+}
+
+/**
+ * `"Statement":"` starts each statement of a BatchExecuteStatement body and nothing else in it: inside a
+ * JSON string every quote is escaped, and a map key `Statement` is followed by `{`. Counting it answers
+ * the request without parsing it (a full JSON.parse of every body was a tenth of the sync's CPU).
+ */
+const STATEMENT = Buffer.from('"Statement":"');
+
+function countStatements(body: Buffer): number {
+  let count = 0;
+  for (let at = body.indexOf(STATEMENT); at !== -1; at = body.indexOf(STATEMENT, at + STATEMENT.length)) {
+    count++;
+  }
+  return count;
+}
+
+function answerFor(operation: string, body: Buffer, table: string): Record<string, unknown> | undefined {
   switch (operation) {
-    case 'BatchExecuteStatement': {
-      const statements = (JSON.parse(body) as { Statements: unknown[] }).Statements;
-      return { Responses: statements.map(() => ({ TableName: table })) };
-    }
+    case 'BatchExecuteStatement':
+      return { Responses: Array.from({ length: countStatements(body) }, () => ({ TableName: table })) };
     case 'BatchGetItem':
       return { Responses: { [table]: [] }, UnprocessedKeys: {} };
     case 'PutItem':

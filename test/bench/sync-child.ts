@@ -1,6 +1,7 @@
 // One syncwarden sync in a fresh process, so its peak memory is its own: reads its setup from the
 // BENCH_SYNC_INPUT environment variable, runs the real sync until caught up, prints one JSON line.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,6 +90,7 @@ const deps = {
   },
 };
 
+const profiler = process.env.BENCH_SYNC_CPU_PROF ? await startProfile() : undefined;
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 let records = 0;
@@ -105,7 +107,28 @@ for (let caughtUp = false; !caughtUp; runs++) {
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
+await profiler?.stop();
 const billed = capacity && (await billReread(capacity));
+
+/** A CPU profile of the catch-up runs alone (no start-up), written to BENCH_SYNC_CPU_PROF's folder. */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      const file = join(process.env.BENCH_SYNC_CPU_PROF ?? '.', `sync-${process.pid}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 /** One more run over the last hour, all stored already: its units per record are a re-read's. */
 async function billReread(tracker: NonNullable<typeof capacity>) {

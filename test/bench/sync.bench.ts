@@ -42,6 +42,14 @@ const ADDED_LATENCY_MS = 5;
 const STAND_IN_LATENCY_MS = 10;
 const STAND_IN_TARGET_RECORDS_PER_SECOND = 20_000;
 const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+/**
+ * `npm run bench:sync -- --only e`: row (e) alone, in seconds rather than the full bench's many minutes,
+ * for work on the sync's own CPU. BENCH_SYNC_CPU_PROF=<dir> writes the sync child's CPU profiles there.
+ */
+const onlyRow = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : undefined;
+const cpuProfileDir = process.env.BENCH_SYNC_CPU_PROF;
 
 interface Source {
   readonly baseUrl: string;
@@ -88,7 +96,11 @@ async function syncwarden(
     ...(billUnits ? { billUnits } : {}),
   };
   const child = spawn('npx', ['tsx', 'test/bench/sync-child.ts'], {
-    env: { ...quietEnv, BENCH_SYNC_INPUT: JSON.stringify(input) },
+    env: {
+      ...quietEnv,
+      BENCH_SYNC_INPUT: JSON.stringify(input),
+      ...(cpuProfileDir ? { BENCH_SYNC_CPU_PROF: cpuProfileDir } : {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
@@ -195,11 +207,37 @@ function info(name: string, value: number): string {
   return `${name.padEnd(58)} ${value.toFixed(2).padStart(7)}`;
 }
 
+function printStandIn(standIn: Figure & { cpuMsPer1000: number }): void {
+  console.log(
+    ratio(
+      `(e) records/s, records to a ${STAND_IN_LATENCY_MS} ms stand-in (one core)`,
+      standIn.recordsPerSecond,
+      `>= ${STAND_IN_TARGET_RECORDS_PER_SECOND}`,
+      standIn.recordsPerSecond >= STAND_IN_TARGET_RECORDS_PER_SECOND,
+    ),
+  );
+  console.log(info('(e) sync CPU ms per 1000 records', standIn.cpuMsPer1000));
+}
+
+/** Row (e) alone (`--only e`): the same measurement as in the full bench, printed the same way. */
+async function onlyStandIn(source: Source, endpoint: string): Promise<void> {
+  console.log(`bench:sync --only e — ${RECORDS} source records, page size ${PAGE_SIZE}`);
+  const standIn = await syncwarden(source, endpoint, 0, { recordsStandInLatencyMs: STAND_IN_LATENCY_MS });
+  printTable([standIn]);
+  printStandIn(standIn);
+}
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  if (onlyRow !== undefined && onlyRow !== 'e') throw new Error(`--only knows row e, not ${onlyRow}`);
   const dynamoDb = await startDynamoDbLocal();
   const source = await startSource(RECORDS);
   try {
+    if (onlyRow === 'e') {
+      await onlyStandIn(source, dynamoDb.endpoint);
+      await stopSource(source);
+      return;
+    }
     console.log(
       `bench:sync — ${RECORDS} source records (naive baseline on a ${NAIVE_SAMPLE}-record sample), page size ${PAGE_SIZE}`,
     );
@@ -280,15 +318,7 @@ async function main(): Promise<void> {
         naivePostgres?.requestsPer1000 ?? Number.NaN,
       ),
     );
-    console.log(
-      ratio(
-        `(e) records/s, records to a ${STAND_IN_LATENCY_MS} ms stand-in (one core)`,
-        standIn.recordsPerSecond,
-        `>= ${STAND_IN_TARGET_RECORDS_PER_SECOND}`,
-        standIn.recordsPerSecond >= STAND_IN_TARGET_RECORDS_PER_SECOND,
-      ),
-    );
-    console.log(info('(e) sync CPU ms per 1000 records', standIn.cpuMsPer1000));
+    printStandIn(standIn);
     console.log(
       info('(a) sync CPU ms per 1000 records, DynamoDB Local as is', a0.cpuMsPer1000 ?? Number.NaN),
     );
