@@ -27,11 +27,20 @@ const rows: Record<string, string> = {
 describe('records store items', () => {
   let db: LocalDynamoDb;
   let reference: LocalDynamoDb;
-  const records: SourceRecord[] = Object.entries(rows).map(([key, json], index) => ({
-    key,
-    sourceTimestampMs: 10 + index,
-    data: JSON.parse(json) as Record<string, unknown>,
-  }));
+  // With the default key fields a key starts with its source time, and the item has no index key.
+  const timed: SourceRecord = {
+    key: '1796259772555#Press-02',
+    sourceTimestampMs: 1_796_259_772_555,
+    data: JSON.parse(rows.typical as string) as Record<string, unknown>,
+  };
+  const records: SourceRecord[] = [
+    ...Object.entries(rows).map(([key, json], index) => ({
+      key,
+      sourceTimestampMs: 10 + index,
+      data: JSON.parse(json) as Record<string, unknown>,
+    })),
+    timed,
+  ];
 
   beforeAll(async () => {
     [db, reference] = await Promise.all([freshTables('items'), freshTables('items-put')]);
@@ -60,12 +69,15 @@ describe('records store items', () => {
       )
     ).Item;
 
-  it.each(Object.keys(rows))('stores the %s row as the document client’s PutItem does', async (key) => {
-    const inserted = await rawItem(db, key);
+  it.each([...Object.keys(rows), timed.key])(
+    'stores the %s row as the document client’s PutItem does',
+    async (key) => {
+      const inserted = await rawItem(db, key);
 
-    expect(inserted).toBeDefined();
-    expect(inserted).toEqual(await rawItem(reference, key));
-  });
+      expect(inserted).toBeDefined();
+      expect(inserted).toEqual(await rawItem(reference, key));
+    },
+  );
 
   it('stores the attributes recordItem decides, with their types and values', async () => {
     const record = records.find((r) => r.key === 'typical') as SourceRecord;
@@ -76,6 +88,8 @@ describe('records store items', () => {
       pk: { S: 'job#items' },
       sk: { S: 'typical' },
       sourceTimestamp: { N: String(record.sourceTimestampMs) },
+      // The key does not start with its source time: the audit's sparse index key (source-time-order.ts).
+      auditTime: { N: String(record.sourceTimestampMs) },
       contentHash: { S: recordItem(record, writer, version).contentHash },
       data: {
         M: {
@@ -103,6 +117,13 @@ describe('records store items', () => {
       readAt: { N: '1000' },
       syncedAt: { N: '1001' },
     });
+  });
+
+  it('stores a record whose key starts with its source time without the index key', async () => {
+    const inserted = await rawItem(db, timed.key);
+
+    expect(inserted).toMatchObject({ sk: { S: timed.key }, sourceTimestamp: { N: '1796259772555' } });
+    expect(inserted).not.toHaveProperty('auditTime');
   });
 
   it('inserts into the table of its own store when two stores write items of the same shape', async () => {
