@@ -2,7 +2,6 @@
 // long after they were synced, records the source no longer has), and the repair puts it right under
 // the job's lease, recorded in the run ledger. Against DynamoDB Local and the simulator over loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditWindow } from '../../../functions/reconcile/audit.js';
 import { repairWindow } from '../../../functions/reconcile/reconcile-runs.js';
 import { type ReconcileFixture, startReconcileFixture } from './support.js';
 
@@ -14,25 +13,11 @@ describe('audit and repair of a synced window', { shuffle: false }, () => {
 
   beforeAll(async () => {
     fixture = await startReconcileFixture('audit-repair');
-    const stored = await fixture.storedItems();
-    changedKeys = fixture.changeSourceEntries(5);
-    deletedKeys = stored
-      .map((item) => String(item.sk))
-      .filter((key) => !changedKeys.includes(key))
-      .filter((_, i) => i % 37 === 3)
-      .slice(0, 10);
-    expect(deletedKeys).toHaveLength(10);
-    await fixture.deleteRecords(deletedKeys);
+    ({ deletedKeys, changedKeys } = await fixture.loseAndChange(37));
   });
   afterAll(() => fixture?.stack.close());
 
-  const audit = () =>
-    auditWindow(fixture.deps(), {
-      job: fixture.job,
-      fromMs: fixture.fromMs,
-      toMs: fixture.toMs,
-      deadlineMs: Date.now() + 60_000,
-    });
+  const audit = () => fixture.audit();
 
   it('reports the 10 deleted records missing and the 5 entries changed at the source stale', async () => {
     const report = await audit();

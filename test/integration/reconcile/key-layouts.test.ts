@@ -3,7 +3,6 @@
 // with the source first every record carries it and the audit reads the sparse index. Against DynamoDB
 // Local and the simulator over loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditWindow } from '../../../functions/reconcile/audit.js';
 import { repairWindow } from '../../../functions/reconcile/reconcile-runs.js';
 import { RECORDS_BY_SOURCE_TIME } from '../../../functions/shared/tables.js';
 import { type ReconcileFixture, startReconcileFixture } from './support.js';
@@ -20,24 +19,11 @@ describe('audits by key layout', { shuffle: false }, () => {
 
     beforeAll(async () => {
       fixture = await startReconcileFixture(`key-layout-${indexed ? 'indexed' : 'table'}`, 300, { env });
-      changedKeys = fixture.changeSourceEntries(5);
-      deletedKeys = (await fixture.storedItems())
-        .map((item) => String(item.sk))
-        .filter((key) => !changedKeys.includes(key))
-        .filter((_, i) => i % 23 === 4)
-        .slice(0, 10);
-      expect(deletedKeys).toHaveLength(10);
-      await fixture.deleteRecords(deletedKeys);
+      ({ deletedKeys, changedKeys } = await fixture.loseAndChange(23));
     });
     afterAll(() => fixture?.stack.close());
 
-    const audit = () =>
-      auditWindow(fixture.deps(), {
-        job: fixture.job,
-        fromMs: fixture.fromMs,
-        toMs: fixture.toMs,
-        deadlineMs: Date.now() + 60_000,
-      });
+    const audit = () => fixture.audit();
 
     it(`stores ${indexed ? 'every record with' : 'no record with'} the index key`, async () => {
       const stored = await fixture.storedItems();

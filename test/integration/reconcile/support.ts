@@ -2,6 +2,7 @@
 // reconciliation's real dependencies over it, and the few table operations the tests arrange with.
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { auditWindow } from '../../../functions/reconcile/audit.js';
 import {
   createReconcileDependencies,
   type ReconcileDependencies,
@@ -30,6 +31,13 @@ export interface ReconcileFixture {
   putExtra(key: string, timestampMs: number): Promise<void>;
   /** Replaces `count` source entries in place (same timestamp and source, other content); their keys. */
   changeSourceEntries(count: number): string[];
+  /**
+   * Changes 5 source entries in place and deletes 10 other stored records (every `stride`-th), as the
+   * audit stories start: what the audit must then find stale and missing.
+   */
+  loseAndChange(stride: number): Promise<{ deletedKeys: string[]; changedKeys: string[] }>;
+  /** The audit of the fixture's window, with a minute to go. */
+  audit(): ReturnType<typeof auditWindow>;
   ledgerItems(): Promise<Record<string, unknown>[]>;
 }
 
@@ -63,7 +71,7 @@ export async function startReconcileFixture(
   const { config, db } = stack;
   const job = config.job;
   const keySource = (await stack.target.job(job)).keySource;
-  return {
+  const fixture: ReconcileFixture = {
     stack,
     job,
     fromMs,
@@ -113,11 +121,31 @@ export async function startReconcileFixture(
         );
       });
     },
+    async loseAndChange(stride) {
+      const changedKeys = this.changeSourceEntries(5);
+      const deletedKeys = (await this.storedItems())
+        .map((item) => String(item.sk))
+        .filter((key) => !changedKeys.includes(key))
+        .filter((_, i) => i % stride === Math.min(3, stride - 1))
+        .slice(0, 10);
+      if (deletedKeys.length !== 10) throw new Error(`only ${deletedKeys.length} records to delete`);
+      await this.deleteRecords(deletedKeys);
+      return { deletedKeys, changedKeys };
+    },
+    audit() {
+      return auditWindow(this.deps(), {
+        job,
+        fromMs,
+        toMs,
+        deadlineMs: Date.now() + 60_000,
+      });
+    },
     ledgerItems: async () =>
       (await queryAll(stack, config.tables.controlTable, controlKeys.jobPartition(job))).filter((item) =>
         String(item.sk).startsWith('run#'),
       ),
   };
+  return fixture;
 }
 
 async function queryAll(stack: CliTestStack, table: string, pk: string): Promise<Record<string, unknown>[]> {
