@@ -17,6 +17,8 @@ export const MUTATION_TARGETS = [
   'functions/sync/record-item.ts',
   'functions/sync/stored-versions.ts',
   'functions/sync/insert-statements.ts',
+  // The INSERTs' AttributeValues, built by the store itself: a wrong value is a wrong stored record.
+  'functions/sync/attribute-values.ts',
   // Which records the audit reads from the table by key range and which from the sparse index: a wrong
   // answer hides records from the audit, or bills the index for records the table already orders.
   'functions/shared/source-time-order.ts',
