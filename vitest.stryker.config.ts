@@ -18,6 +18,7 @@ merged.test = {
     'test/integration/sync/records-store.test.ts',
     'test/integration/sync/records-store-faults.test.ts',
     'test/integration/sync/records-store-puts.test.ts',
+    'test/integration/sync/records-store-items.test.ts',
     'test/integration/sync/replacement-rule.test.ts',
     'test/integration/endpoint/access-denied-causes.test.ts',
     // The audit's reads of a window: from the table by key range and from the sparse index.

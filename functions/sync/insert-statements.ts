@@ -77,12 +77,13 @@ function insertStatement(tableName: string, attributeNames: readonly string[]): 
   let statement = statements.get(shape);
   if (statement === undefined) {
     statement = `INSERT INTO "${tableName}" VALUE {${attributeNames.map((name) => `'${name}': ?`).join(', ')}}`;
-    // Bounded for a store whose items took many shapes all the same (they cannot, today).
-    if (statements.size >= MAX_STATEMENT_SHAPES) statements.clear();
     statements.set(shape, statement);
   }
   return statement;
 }
 
-const MAX_STATEMENT_SHAPES = 64;
+/**
+ * Built statements by table and shape. Bounded by what recordItem can make: its attributes are fixed but
+ * for two optional ones (record-item.ts), so four shapes a records table.
+ */
 const statements = new Map<string, string>();
