@@ -8,7 +8,7 @@ import {
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { controlKeys } from '../../functions/shared/tables.js';
 import {
   createTables,
@@ -49,10 +49,24 @@ describe('DynamoDB Local harness', () => {
   });
 
   // A records table kept in .syncwarden/ by an earlier `npm start`, with the audit's earlier, dense index.
+  // It gets an emulator of its own: on the suite's shared one, busy with every other file's
+  // writes, DynamoDB Local took over 30 s to settle the two index changes (CI, stop 22).
   it("swaps a kept records table's dense bySourceTime index for the sparse byAuditTime, keeping its items", async () => {
-    const client = new DynamoDBClient(localDynamoDbClientConfig(inject('dynamoDbEndpoint')));
-    const suffix = Math.random().toString(36).slice(2, 8);
-    const tables = { controlTable: `legacy-${suffix}-control`, recordsTable: `legacy-${suffix}-records` };
+    const emulator = await startDynamoDbLocal();
+    const client = new DynamoDBClient(localDynamoDbClientConfig(emulator.endpoint));
+    const tables = { controlTable: 'legacy-control', recordsTable: 'legacy-records' };
+    try {
+      await swapsTheLegacyIndex(client, tables);
+    } finally {
+      client.destroy();
+      await emulator.stop();
+    }
+  }, 90_000);
+
+  async function swapsTheLegacyIndex(
+    client: DynamoDBClient,
+    tables: { controlTable: string; recordsTable: string },
+  ): Promise<void> {
     await client.send(
       new CreateTableCommand({
         TableName: tables.recordsTable,
@@ -94,8 +108,7 @@ describe('DynamoDB Local harness', () => {
       new GetCommand({ TableName: tables.recordsTable, Key: { pk: record.pk, sk: record.sk } }),
     );
     expect(kept.Item).toEqual(record);
-    client.destroy();
-  });
+  }
 
   it('keeps data across a restart when given a data directory', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'syncwarden-ddb-'));
