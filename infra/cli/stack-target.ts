@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerKeySource } from '../../functions/app-key/secrets-manager-source.js';
 import { loadSyncConfig } from '../../functions/sync/sync-config.js';
 import { awsClientOptions, openOperatorAws, type StackOutput } from './aws-operator-api.js';
+import { operatorKeySource } from './stack-key-source.js';
 import type { JobTarget, Target, TargetOptions } from './target.js';
 import { NotASyncwardenStackError, unknownJobError } from './target-errors.js';
 
@@ -83,7 +84,11 @@ export async function resolveStackTarget(
       const config = loadSyncConfig(await api.functionEnvironment(job.functionName));
       secretsManager ??= new SecretsManagerClient(clientOptions);
       const secretId = 'secretId' in config.appKey ? config.appKey.secretId : job.secretId;
-      return { config, keySource: new SecretsManagerKeySource({ client: secretsManager, secretId }) };
+      const keySource = new SecretsManagerKeySource({ client: secretsManager, secretId });
+      return {
+        config,
+        keySource: operatorKeySource(keySource, secretId, { region, profile: options.profile }),
+      };
     },
     async alarmStates(name) {
       const job = await stackJob(name);
