@@ -7,6 +7,8 @@
 // runtime has loaded before it imports a handler is loaded first: the SDK packages a bundle imports (the
 // runtime's copy) and `node:http` (the runtime's own Runtime API client imports it). Printed beside it: the
 // time with the SDK load included, and Node's start-up plus the import (what a Lambda INIT adds up to).
+// Every row is built with the stack's esbuild settings, the reference's and the baseline's too, so the semver
+// shim (infra/aws/bundle-shims/) lightens them all alike and the import target still prices our own code.
 // Two what-if rows price the Powertools Tracer: the reference stack and the sync Lambda with it replaced by
 // a no-op, built only here (the stack always bundles the real Tracer).
 import { spawnSync } from 'node:child_process';
