@@ -19,6 +19,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { vi } from 'vitest';
 
 export const ALARM_UPDATED_AT = '2026-12-03T04:00:00.000Z';
 
@@ -128,4 +129,22 @@ export function serviceError(code: string, status: number, message: string): Clo
     $metadata: { httpStatusCode: status },
     message,
   });
+}
+
+/**
+ * The environment of an operator command against a mocked stack, for one test: static credentials in
+ * eu-west-1 and no profile or instance role to find, DynamoDB at `dynamoDbEndpoint` (DynamoDB Local), and
+ * every mocked service's endpoint a port nobody listens on: should a mock miss, nothing reaches AWS.
+ * Undone by vi.unstubAllEnvs().
+ */
+export function stubOperatorEnv(dynamoDbEndpoint: string, accessKeyId = 'AKIDSYNCWARDENCLI'): void {
+  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  vi.stubEnv('AWS_PROFILE', '');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'cli-test-secret-access-key');
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  for (const service of ['CLOUDFORMATION', 'LAMBDA', 'CLOUDWATCH', 'SECRETS_MANAGER']) {
+    vi.stubEnv(`AWS_ENDPOINT_URL_${service}`, 'http://127.0.0.1:9');
+  }
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamoDbEndpoint);
 }

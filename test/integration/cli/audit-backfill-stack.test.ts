@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mockOperatorAws } from '../../support/operator-aws-mock.js';
+import { mockOperatorAws, stubOperatorEnv } from '../../support/operator-aws-mock.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 import { runCli } from './support.js';
 
@@ -50,18 +50,9 @@ beforeAll(async () => {
 
 beforeEach(() => {
   secretsManager.reset();
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  vi.stubEnv('AWS_PROFILE', '');
   vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/syncwarden-test/config');
   vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/syncwarden-test/credentials');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDSYNCWARDENAUDIT');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'audit-test-secret-access-key');
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  // The mocks answer before anything is sent; should one miss, the request goes to a port nobody listens on.
-  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_LAMBDA', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', h.db.endpoint);
+  stubOperatorEnv(h.db.endpoint);
   aws.resetHistory();
 });
 

@@ -10,7 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveStackTarget } from '../../../infra/cli/stack-target.js';
-import { mockOperatorAws } from '../../support/operator-aws-mock.js';
+import { mockOperatorAws, stubOperatorEnv } from '../../support/operator-aws-mock.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 import { runCli } from './support.js';
 
@@ -82,17 +82,7 @@ async function clientsOf(calls: ReadonlyArray<{ thisValue: unknown }>) {
 beforeEach(() => {
   secretsManager.reset();
   awsFiles();
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  vi.stubEnv('AWS_PROFILE', '');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', ACCESS_KEY_ID);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'cli-test-secret-access-key');
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  // The mocks answer before anything is sent; should one miss, the request goes to a port nobody listens
-  // on, never to AWS.
-  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_LAMBDA', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', h.db.endpoint);
+  stubOperatorEnv(h.db.endpoint, ACCESS_KEY_ID);
   aws.resetHistory();
 });
 
