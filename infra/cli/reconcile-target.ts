@@ -1,7 +1,7 @@
 // The reconciliation's dependencies for one job of a CLI target: the job's own configuration and key,
 // the target's DynamoDB client, and the same lock, store and source client its Lambdas use. Metrics go
-// nowhere (the CLI is not a scheduled run); the log's warnings and errors go to stderr as one line each,
-// message only (its attributes are for CloudWatch).
+// nowhere (the CLI is not a scheduled run); the log's warnings and errors go to stderr as one line each:
+// the message and its `why` (what to do), when it has one; its other attributes are for CloudWatch.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -21,8 +21,9 @@ const noMetrics: DimensionedMetricsSink = {
 };
 
 function stderrLogger(io: CliIo): LogSink {
-  const say = (level: string) => (message: string) => {
-    io.stderr.write(`${level}: ${message}\n`);
+  const say = (level: string) => (message: string, attributes: Record<string, unknown>) => {
+    const why = typeof attributes.why === 'string' ? `: ${attributes.why}` : '';
+    io.stderr.write(`${level}: ${message}${why}\n`);
   };
   return { debug: () => undefined, info: () => undefined, warn: say('warning'), error: say('error') };
 }

@@ -93,6 +93,10 @@ describe('syncwarden audit and backfill --stack, with a key the credentials may 
     expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: SECRET_ARN,
     });
+    // The secret gives no expiresAt and no key name: the run's warning says so, and what to do.
+    expect(result.stderr).toMatch(
+      /^warning: The app key expiry is unknown \(AppKeyExpiryUnknown = 1\): neither the secret nor the configuration names the key .*\n$/,
+    );
     expect(`${result.stdout}${result.stderr}`).not.toContain(appKey);
   });
 
