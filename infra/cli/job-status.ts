@@ -3,6 +3,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SkewStore, type StoredSkew } from '../../functions/clock-skew/skew-store.js';
 import { type LockItemSnapshot, lockItemFromDocument } from '../../functions/lock/lock-item.js';
+import { type AuditState, AuditStateStore } from '../../functions/reconcile/audit-state.js';
 import { controlKeys } from '../../functions/shared/tables.js';
 import { type LedgerRun, readLedgerRuns } from '../../functions/sync/run-ledger.js';
 import { type Watermark, WatermarkStore } from '../../functions/sync/watermark.js';
@@ -23,6 +24,8 @@ export interface JobStatus {
   readonly lastSucceededRun?: LedgerRun;
   readonly skewTarget?: string;
   readonly skew?: StoredSkew;
+  /** Where the job's scheduled audit stands; absent when it never ran (audit off, or not deployed yet). */
+  readonly audit?: AuditState;
   /** Only for a deployed stack. */
   readonly alarms?: readonly AlarmState[];
 }
@@ -30,12 +33,13 @@ export interface JobStatus {
 export async function readJobStatus(target: Target, job: string, nowMs: number): Promise<JobStatus> {
   const { documentClient, tables } = target;
   const { config } = await target.job(job);
-  const [lockItem, watermark, [lastRun]] = await Promise.all([
+  const [lockItem, watermark, [lastRun], audit] = await Promise.all([
     documentClient.send(
       new GetCommand({ TableName: tables.controlTable, Key: controlKeys.lock(job), ConsistentRead: true }),
     ),
     new WatermarkStore(documentClient, tables.controlTable).read(job),
     readLedgerRuns(documentClient, tables.controlTable, job, { limit: 1 }),
+    new AuditStateStore(documentClient, tables.controlTable).read(job),
   ]);
   const lastSucceededRun =
     lastRun && lastRun.outcome !== 'succeeded'
@@ -55,6 +59,7 @@ export async function readJobStatus(target: Target, job: string, nowMs: number):
     ...(lastSucceededRun ? { lastSucceededRun } : {}),
     ...(config.skewTarget ? { skewTarget: config.skewTarget } : {}),
     ...(skew ? { skew } : {}),
+    ...(Object.keys(audit).length > 0 ? { audit } : {}),
     ...(alarms ? { alarms } : {}),
   };
 }

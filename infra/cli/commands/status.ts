@@ -55,6 +55,7 @@ function describeJob(status: JobStatus, nowMs: number): string {
   else if (status.lastRun && status.lastRun.outcome !== 'succeeded')
     lines.push(['last success', 'none in the ledger']);
   lines.push(['clock skew', describeSkew(status, nowMs)]);
+  lines.push(['audit', describeAudit(status, nowMs)]);
   if (status.alarms) lines.push(['alarms', describeAlarms(status)]);
   return [`job ${status.job}`, ...lines.map(([label, text]) => `  ${label.padEnd(13)}${text}`)].join('\n');
 }
@@ -111,6 +112,30 @@ function describeSkew({ skewTarget, skew }: JobStatus, nowMs: number): string {
     parts.push(`last attempt failed${when}: ${skew.failureReason ?? 'unknown reason'}`);
   }
   return `target ${skewTarget}: ${parts.join('; ') || 'no usable measurement'}`;
+}
+
+/** The scheduled audit's state (functions/reconcile/audit-state.ts), as the audit-* problem kinds judge it. */
+function describeAudit({ audit }: JobStatus, nowMs: number): string {
+  if (!audit) return 'none recorded (the job's scheduled audit is off or has not run yet; npm start has none)';
+  const parts: string[] = [];
+  const done = audit.lastCompleted;
+  if (audit.lastCompletedWindowEndMs !== undefined) {
+    const outcome = done
+      ? ` ${formatAge(done.atMs, nowMs)}: ${done.repaired} records repaired` +
+        (done.leftAfterRepair > 0 ? `, ${done.leftAfterRepair} MISSING or stale left after its repair` : '')
+      : '';
+    parts.push(`window to ${formatInstant(audit.lastCompletedWindowEndMs)} completed${outcome}`);
+  } else {
+    const since =
+      audit.firstSavedAtMs === undefined ? '' : ` (first run ${formatAge(audit.firstSavedAtMs, nowMs)})`;
+    parts.push(`no window completed yet${since}`);
+  }
+  if (audit.inProgress) {
+    parts.push(
+      `[${formatInstant(audit.inProgress.fromMs)}, ${formatInstant(audit.inProgress.toMs)}) in progress, going on at the next invocation`,
+    );
+  }
+  return parts.join('; ');
 }
 
 function describeAlarms({ alarms = [] }: JobStatus): string {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SkewMeasurement } from '../../../functions/clock-skew/measure.js';
 import { SkewStore } from '../../../functions/clock-skew/skew-store.js';
 import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
+import { AuditStateStore } from '../../../functions/reconcile/audit-state.js';
 import { type LedgerRun, readLedgerRuns } from '../../../functions/sync/run-ledger.js';
 import { localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
@@ -117,7 +118,52 @@ describe('syncwarden status --local', { shuffle: false }, () => {
     expect(text).toMatch(new RegExp(`lock\\s+EXPIRED: held by ${crashed.lease.owner.replace('#', '\\#')}`));
     await behind.release(crashed.lease);
   });
+
+  it('says where the scheduled audit stands: never run, a window in progress, the last one completed', async () => {
+    const audits = new AuditStateStore(h.db.documentClient, h.db.tables.controlTable);
+    const auditLine = async () =>
+      /\n {2}audit {8}(.*)/.exec((await runCli(['status', '--local'], env)).stdout)?.[1];
+    const dayMs = 86_400_000;
+    const today = Math.floor(Date.now() / dayMs) * dayMs;
+
+    expect(await auditLine()).toBe(
+      'none recorded (the job's scheduled audit is off or has not run yet; npm start has none)',
+    );
+
+    await audits.save(
+      h.job,
+      { inProgress: { fromMs: today - dayMs, toMs: today, cursor: 'c1' } },
+      Date.now(),
+    );
+    expect(await auditLine()).toMatch(
+      new RegExp(
+        `^no window completed yet \\(first run [\\d.]+ m?s ago\\); \\[${iso(today - dayMs)}, ${iso(today)}\\) in progress, going on at the next invocation$`,
+      ),
+    );
+
+    const completedAtMs = Date.now() - 7_200_000;
+    await audits.save(
+      h.job,
+      {
+        lastCompletedWindowEndMs: today,
+        lastCompleted: { atMs: completedAtMs, leftAfterRepair: 3, repaired: 2 },
+      },
+      Date.now(),
+    );
+    expect(await auditLine()).toBe(
+      `window to ${iso(today)} completed 2.0 h ago: 2 records repaired, 3 MISSING or stale left after its repair`,
+    );
+    const json = JSON.parse((await runCli(['status', '--local', '--json'], env)).stdout);
+    expect(json.jobs[0].audit).toEqual({
+      lastCompletedWindowEndMs: today,
+      lastCompleted: { atMs: completedAtMs, leftAfterRepair: 3, repaired: 2 },
+      firstSavedAtMs: expect.any(Number),
+    });
+  });
 });
+
+/** An instant as status prints it (formatInstant): ISO-8601 to the second, UTC. */
+const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 // The tests share one fixture and build on what the one before left: they run in order.
 describe('syncwarden runs --local', { shuffle: false }, () => {
