@@ -116,7 +116,8 @@ function describeSkew({ skewTarget, skew }: JobStatus, nowMs: number): string {
 
 /** The scheduled audit's state (functions/reconcile/audit-state.ts), as the audit-* problem kinds judge it. */
 function describeAudit({ audit }: JobStatus, nowMs: number): string {
-  if (!audit) return 'none recorded (the job's scheduled audit is off or has not run yet; npm start has none)';
+  if (!audit)
+    return "none recorded (the job's scheduled audit is off or has not run yet; npm start has none)";
   const parts: string[] = [];
   const done = audit.lastCompleted;
   if (audit.lastCompletedWindowEndMs !== undefined) {

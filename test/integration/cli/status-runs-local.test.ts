@@ -127,7 +127,7 @@ describe('syncwarden status --local', { shuffle: false }, () => {
     const today = Math.floor(Date.now() / dayMs) * dayMs;
 
     expect(await auditLine()).toBe(
-      'none recorded (the job's scheduled audit is off or has not run yet; npm start has none)',
+      "none recorded (the job's scheduled audit is off or has not run yet; npm start has none)",
     );
 
     await audits.save(
