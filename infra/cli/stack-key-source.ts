@@ -46,7 +46,8 @@ function explained(error: unknown, secretId: string, call: AwsCall): unknown {
       `these credentials may not read the job's app key: GetSecretValue on ${secretId} was refused (${aws}). ` +
         `A secret the stack created refuses its value to every role but the job's own functions and the ` +
         `configuration's breakGlassRoleArn (with a customer managed key, its key policy too): run audit and ` +
-        `backfill as the break-glass role (--profile <a profile that assumes it>); status and runs read no key`,
+        `backfill as the break-glass role (--profile <a profile that assumes it>). A secret of your own needs ` +
+        `secretsmanager:GetSecretValue on it for these credentials. status and runs read no key`,
       { cause: error },
     );
   }

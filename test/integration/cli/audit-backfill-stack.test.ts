@@ -134,7 +134,8 @@ describe("what audit and backfill --stack say when the job's key cannot be read"
           `(User: arn:aws:sts::123456789012:assumed-role/Operators/alice is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SECRET_ARN} with an explicit deny in a resource-based policy). ` +
           "A secret the stack created refuses its value to every role but the job's own functions and the configuration's " +
           'breakGlassRoleArn (with a customer managed key, its key policy too): run audit and backfill as the break-glass role ' +
-          '(--profile <a profile that assumes it>); status and runs read no key\n',
+          '(--profile <a profile that assumes it>). A secret of your own needs secretsmanager:GetSecretValue on it ' +
+          'for these credentials. status and runs read no key\n',
       );
     }
   });
