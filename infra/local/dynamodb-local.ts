@@ -33,6 +33,12 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** How long to wait for the emulator to answer. @default 30_000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Run the emulator in a process group of its own. A Ctrl-C at a terminal signals the whole foreground
+   * group: `npm start` finishes its run and checks the table after one, so the emulator must outlive it.
+   * It is then stopped by `stop()`, or when this process exits. @default false
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 export interface DynamoDbLocal {
@@ -63,7 +69,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await findFreeLoopbackPort());
-  const child = spawn({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}), stdio: 'pipe' });
+  const detached = options.ownProcessGroup === true;
+  const child = spawn({
+    port,
+    sharedDb: true,
+    ...(dataDir ? { path: dataDir } : {}),
+    stdio: 'pipe',
+    detached,
+  });
+  // Out of our group, no signal of the terminal's reaches it: whatever way this process exits (an error
+  // included; a SIGKILL cannot be caught), it takes the emulator with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  if (detached) process.once('exit', killOnExit);
 
   const output: string[] = [];
   const remember = (chunk: Buffer) => {
@@ -74,7 +91,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stderr?.on('data', remember);
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = onceAsync(() => stopProcess(child));
+  const stop = onceAsync(async () => {
+    await stopProcess(child);
+    process.removeListener('exit', killOnExit);
+  });
   try {
     await waitUntilAnswering(endpoint, child, options.startTimeoutMs ?? 30_000, output);
   } catch (error) {

@@ -210,15 +210,24 @@ async function main(): Promise<void> {
     await simulator?.stop();
     await dynamoDb?.stop();
   };
-  process.on('SIGINT', () => {
-    if (stopping) return;
+  // Ctrl-C (SIGINT to the terminal's foreground group; DynamoDB Local runs in a group of its own) or a
+  // SIGTERM: the run in progress ends as it would, then the summary and the gap check. A second one stops
+  // at once: the run in progress fails, and its lock expires with its lease.
+  const stopGently = (signal: NodeJS.Signals) => {
+    const what = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    if (stopping) {
+      say(`${what} again: stopping now (the run in progress fails; its lock expires with its lease).`);
+      process.exit(130);
+    }
     stopping = true;
-    say('\nCtrl-C: finishing the run in progress, then stopping.');
+    say(`\n${what}: finishing the run in progress, then stopping (${what} again to stop at once).`);
     wake?.();
-  });
+  };
+  process.on('SIGINT', stopGently);
+  process.on('SIGTERM', stopGently);
 
   try {
-    dynamoDb = await startDynamoDbLocal({ dataDir: join(STATE_DIR, 'dynamodb') });
+    dynamoDb = await startDynamoDbLocal({ dataDir: join(STATE_DIR, 'dynamodb'), ownProcessGroup: true });
     const client = new DynamoDBClient(localDynamoDbClientConfig(dynamoDb.endpoint));
     const documentClient = DynamoDBDocumentClient.from(client);
     await createTables(client, TABLES);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../../functions/shared/concurrency.js';
 import { controlKeys } from '../../functions/shared/tables.js';
+import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import {
   createTables,
   localDynamoDbClientConfig,
@@ -109,6 +112,35 @@ describe('DynamoDB Local harness', () => {
     );
     expect(kept.Item).toEqual(record);
   }
+
+  // npm start's emulator, out of the terminal's process group (a Ctrl-C must not stop it under a run),
+  // must not outlive the process that started it when that one exits without stopping it.
+  it('in a process group of its own, still stops when the process that started it exits', async () => {
+    const script = `import { startDynamoDbLocal } from './infra/local/dynamodb-local.ts';
+const emulator = await startDynamoDbLocal({ ownProcessGroup: true });
+console.log(emulator.endpoint);
+process.exit(3);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPOSITORY_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      timeout: 60_000,
+    });
+    expect(child.status).toBe(3);
+    const endpoint = child.stdout.trim();
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    // SIGKILL is sent on exit; the emulator's listening socket closes once the kernel has reaped it.
+    let answering = true;
+    for (let attempt = 0; attempt < 50 && answering; attempt++) {
+      answering = await fetch(endpoint, { signal: AbortSignal.timeout(1_000) }).then(
+        () => true,
+        () => false,
+      );
+      if (answering) await sleep(100);
+    }
+    expect(answering).toBe(false);
+  }, 90_000);
 
   it('keeps data across a restart when given a data directory', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'syncwarden-ddb-'));
