@@ -9,7 +9,8 @@
 // time with the SDK load included, and Node's start-up plus the import (what a Lambda INIT adds up to).
 // Every row is built with the stack's esbuild settings, the reference's and the baseline's too, so the semver
 // shim (infra/aws/bundle-shims/) lightens them all alike and the import target still prices our own code.
-// Two what-if rows price the Powertools Tracer: the reference stack and the sync Lambda with it replaced by
+// A what-if row prices the SDK clients a handler builds at INIT (the reference builds none), and two price
+// the Powertools Tracer: the reference stack and the sync Lambda with it replaced by
 // a no-op, built only here (the stack always bundles the real Tracer).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -50,6 +51,20 @@ const logger = new Logger({ serviceName: '${SERVICE_NAME}' });
 const metrics = new Metrics({ namespace: 'SyncWarden', serviceName: '${SERVICE_NAME}' });
 const tracer = new Tracer({ serviceName: '${SERVICE_NAME}' });
 export const handler = middy(async () => { logger.info('run'); metrics.addMetric('Runs', 'Count', 1); return tracer.isTracingEnabled(); });
+`;
+
+/**
+ * What-if only: the reference stack plus the SDK clients the sync Lambda builds at INIT (DynamoDB, through
+ * the document client, and Secrets Manager, each captured by the Tracer), with those SDK packages preloaded
+ * as the sync's are. The reference preloads no SDK package, so it loads the Node built-ins the SDK would
+ * have loaded itself: next to this row, the sync's import is its own code's cost alone.
+ */
+const REFERENCE_WITH_CLIENTS_SOURCE = `${POWERTOOLS_FLOOR_SOURCE}
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
+export const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({}));
 `;
 
 /** Modules the Lambda Node.js runtime has imported before the handler (its RAPID client uses node:http). */
@@ -124,6 +139,12 @@ const subjects: Subject[] = [
     env: commonEnv,
     whatIf: true,
     plugins: [noOpTracer],
+  },
+  {
+    name: 'what-if: reference + SDK clients',
+    source: REFERENCE_WITH_CLIENTS_SOURCE,
+    env: commonEnv,
+    whatIf: true,
   },
   {
     name: 'what-if: sync, Tracer a no-op',
