@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../../../functions/shared/concurrency.js';
 import { REPOSITORY_ROOT } from '../../../infra/aws/service-function.js';
 
 interface Session {
@@ -20,9 +21,18 @@ interface Session {
 }
 
 const sessions: Session[] = [];
-afterEach(() => {
+// A session a failed test left running: two SIGTERMs (the second stops it at once, and its exit takes DynamoDB
+// Local with it); a SIGKILL only if that did not end it, as it would leave the emulator running.
+afterEach(async () => {
   for (const session of sessions.splice(0)) {
-    if (session.child.exitCode === null) process.kill(-(session.child.pid as number), 'SIGKILL');
+    if (session.child.exitCode === null && session.child.signalCode === null) {
+      const group = -(session.child.pid as number);
+      process.kill(group, 'SIGTERM');
+      await sleep(200);
+      if (session.child.exitCode === null) process.kill(group, 'SIGTERM');
+      const ended = await Promise.race([session.exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!ended) process.kill(group, 'SIGKILL');
+    }
     rmSync(session.stateDir, { recursive: true, force: true });
   }
 });
