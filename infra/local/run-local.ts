@@ -225,6 +225,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stopGently);
   process.on('SIGTERM', stopGently);
+  // The terminal is gone (SIGHUP): nobody reads the summary. Exit at once, which stops DynamoDB Local; by
+  // default a SIGHUP would end the process without its exit handlers and leave the emulator running.
+  process.on('SIGHUP', () => process.exit(129));
 
   try {
     dynamoDb = await startDynamoDbLocal({ dataDir: join(STATE_DIR, 'dynamodb'), ownProcessGroup: true });

@@ -126,4 +126,15 @@ describe('npm start', () => {
     expect(output).not.toContain('npm start failed');
     expect(await answers(endpoint)).toBe(false);
   }, 120_000);
+
+  it('when its terminal hangs up, exits at once and takes DynamoDB Local with it', async () => {
+    const session = npmStart(['--every', '1s']);
+    await session.until(/run 1: /);
+    const endpoint = emulatorEndpoint(session);
+
+    process.kill(-(session.child.pid as number), 'SIGHUP');
+
+    expect(await session.exited).toBe(129);
+    expect(await answers(endpoint)).toBe(false);
+  }, 120_000);
 });
