@@ -38,7 +38,9 @@ export function nodejsBundlingOptions(): BundlingOptions {
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     externalModules: [...LAMBDA_BUNDLING.externalModules],
     banner: LAMBDA_BUNDLING.banner,
-    // The CDK's options have no alias; esbuild takes an absolute path as the substitute (local bundling).
+    // The CDK's options have no alias; esbuild takes an absolute path as the substitute. CDK bundles
+    // locally, with the repository's esbuild (a devDependency); its Docker fallback, used only when no
+    // local esbuild is found, would not see this host path and would fail the synth, not a Lambda.
     esbuildArgs: Object.fromEntries(
       Object.entries(LAMBDA_BUNDLING.alias).map(([name, path]) => [`--alias:${name}`, path]),
     ),

@@ -11,9 +11,8 @@ import {
 import { type AwsCall, firstLineOf, operatorAwsError } from './aws-call-errors.js';
 import { AwsApiError } from './target-errors.js';
 
-export class AppKeyRefusedError extends Error {
-  override readonly name = 'AppKeyRefusedError';
-}
+/** Still a KeySourceUnavailableError (reason `key-source-unavailable`) to the run ledger and the diagnosis. */
+export class AppKeyRefusedError extends KeySourceUnavailableError {}
 
 /** `source`, whose failures to read the secret `secretId` are explained for the operator. */
 export function operatorKeySource(

@@ -2,6 +2,7 @@
 // and the ThingWorx simulator (or points at a real endpoint), then invokes the real sync handler the way
 // Lambda does, on a local schedule, printing one line per run and a gap check at the end.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -212,22 +213,33 @@ async function main(): Promise<void> {
   };
   // Ctrl-C (SIGINT to the terminal's foreground group; DynamoDB Local runs in a group of its own) or a
   // SIGTERM: the run in progress ends as it would, then the summary and the gap check. A second one stops
-  // at once: the run in progress fails, and its lock expires with its lease.
+  // at once: the run in progress fails, and its lock expires with its lease. One Ctrl-C can arrive twice
+  // (the terminal signals the whole group, and a wrapper may pass it on once more): a repeat within a second
+  // is that same one. `npm start` runs this file with `node --import tsx`, not through the tsx command line,
+  // which relays a signal to its child and SIGKILLs the child when it has not exited 60 ms later (tsx 4's
+  // relaySignals in dist/cli.mjs): no time to finish a run, and no exit handler to stop the emulator.
+  let firstSignalAtMs = 0;
+  let runInProgress = false;
   const stopGently = (signal: NodeJS.Signals) => {
     const what = signal === 'SIGINT' ? 'Ctrl-C' : signal;
     if (stopping) {
-      say(`${what} again: stopping now (the run in progress fails; its lock expires with its lease).`);
-      process.exit(130);
+      if (Date.now() - firstSignalAtMs < 1_000) return;
+      say(`${what} again: stopping now (a run in progress fails; its lock expires with its lease).`);
+      process.exit(128 + (osConstants.signals[signal] ?? 0));
     }
     stopping = true;
-    say(`\n${what}: finishing the run in progress, then stopping (${what} again to stop at once).`);
+    firstSignalAtMs = Date.now();
+    const then = runInProgress
+      ? 'finishing the run in progress, then stopping'
+      : 'stopping before the next run';
+    say(`\n${what}: ${then} (${what} again to stop at once).`);
     wake?.();
   };
   process.on('SIGINT', stopGently);
   process.on('SIGTERM', stopGently);
   // The terminal is gone (SIGHUP): nobody reads the summary. Exit at once, which stops DynamoDB Local; by
   // default a SIGHUP would end the process without its exit handlers and leave the emulator running.
-  process.on('SIGHUP', () => process.exit(129));
+  process.on('SIGHUP', () => process.exit(128 + osConstants.signals.SIGHUP));
 
   try {
     dynamoDb = await startDynamoDbLocal({ dataDir: join(STATE_DIR, 'dynamodb'), ownProcessGroup: true });
@@ -349,8 +361,11 @@ async function main(): Promise<void> {
     let lastReadAtMs = 0;
     for (let tick = 1; !stopping && (options.runs === undefined || tick <= options.runs); tick++) {
       await measureSkew();
+      if (stopping) break;
       const startedAtMs = simulator?.clock.nowMs() ?? Date.now();
+      runInProgress = true;
       const results = await Promise.all(options.overlap ? [invoke(), invoke()] : [invoke()]);
+      runInProgress = false;
       for (const result of results) {
         counts.runs++;
         if (result instanceof Error || result.outcome !== 'skipped') {

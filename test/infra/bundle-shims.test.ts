@@ -1,11 +1,11 @@
 // The Lambda bundles replace `semver` with infra/aws/bundle-shims/semver-gte.cjs (gte only). That holds as long
 // as every bundled package uses nothing of semver's but gte: these tests read what the bundled packages call on
 // it, so a dependency upgrade that needs more of semver fails here, not in a Lambda.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import semver from 'semver';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { esbuildBuildOptions, LAMBDA_BUNDLING } from '../../infra/aws/bundling.js';
 import { CLOCK_SKEW_ENTRY } from '../../infra/aws/clock-skew-monitor.js';
 import { JOB_HEALTH_ENTRY } from '../../infra/aws/job-health-check.js';
@@ -15,14 +15,14 @@ import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import { SYNC_ENTRY } from '../../infra/aws/sync-job.js';
 
 const ENTRIES = [SYNC_ENTRY, CLOCK_SKEW_ENTRY, ROTATE_KEY_ENTRY, RECONCILE_ENTRY, JOB_HEALTH_ENTRY];
-// Inside the repository, so a bundle resolves the external AWS SDK from its node_modules.
-mkdirSync(join(REPOSITORY_ROOT, '.syncwarden'), { recursive: true });
-const outDir = mkdtempSync(join(REPOSITORY_ROOT, '.syncwarden', 'bundle-shims-'));
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 async function metafileOf(entry: string, options: { alias: boolean }): Promise<Metafile> {
   const built = await build({
-    ...esbuildBuildOptions(join(REPOSITORY_ROOT, entry), join(outDir, 'unused.mjs')),
+    // write: false, so the outfile only names the output in the metafile.
+    ...esbuildBuildOptions(
+      join(REPOSITORY_ROOT, entry),
+      join(REPOSITORY_ROOT, '.syncwarden', 'unwritten.mjs'),
+    ),
     ...(options.alias ? {} : { alias: {} }),
     write: false,
     metafile: true,

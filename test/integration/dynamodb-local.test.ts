@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,17 +117,24 @@ describe('DynamoDB Local harness', () => {
   // must not outlive the process that started it when that one exits without stopping it.
   it('in a process group of its own, still stops when the process that started it exits', async () => {
     const script = `import { startDynamoDbLocal } from './infra/local/dynamodb-local.ts';
+process.on('SIGTERM', () => process.exit(143)); // the test's time limit: exit, so the emulator goes too
 const emulator = await startDynamoDbLocal({ ownProcessGroup: true });
 console.log(emulator.endpoint);
 process.exit(3);`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: REPOSITORY_ROOT,
-      encoding: 'utf8',
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    expect(child.status).toBe(3);
-    const endpoint = child.stdout.trim();
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const limit = setTimeout(() => child.kill('SIGTERM'), 60_000);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(limit);
+    expect(status).toBe(3);
+    const endpoint = stdout.trim();
     expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     // SIGKILL is sent on exit; the emulator's listening socket closes once the kernel has reaped it.

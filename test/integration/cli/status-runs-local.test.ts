@@ -9,6 +9,7 @@ import { SkewStore } from '../../../functions/clock-skew/skew-store.js';
 import { createLeaseLock } from '../../../functions/lock/lease-lock.js';
 import { AuditStateStore } from '../../../functions/reconcile/audit-state.js';
 import { type LedgerRun, readLedgerRuns } from '../../../functions/sync/run-ledger.js';
+import { formatInstant } from '../../../infra/cli/operator-output.js';
 import { localDynamoDbClientConfig } from '../../../infra/local/dynamodb-local.js';
 import { RecordingLogger, RecordingMetrics } from '../../support/observability.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
@@ -162,8 +163,7 @@ describe('syncwarden status --local', { shuffle: false }, () => {
   });
 });
 
-/** An instant as status prints it (formatInstant): ISO-8601 to the second, UTC. */
-const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+const iso = formatInstant;
 
 // The tests share one fixture and build on what the one before left: they run in order.
 describe('syncwarden runs --local', { shuffle: false }, () => {
