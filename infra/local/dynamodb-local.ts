@@ -25,6 +25,7 @@ import {
   TTL_ATTRIBUTE,
 } from '../../functions/shared/tables.js';
 import { requireJava } from './java.js';
+import { killWhenOrphaned } from './orphan-watchdog.js';
 
 export interface DynamoDbLocalOptions {
   /** Directory to keep the database in; omitted means in memory (gone when stopped). */
@@ -77,9 +78,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     stdio: 'pipe',
     detached,
   });
-  // Out of our group, no signal of the terminal's reaches it: whatever way this process exits (an error
-  // included; a SIGKILL cannot be caught), it takes the emulator with it.
+  // Out of our group, no signal of the terminal's reaches it: whatever way this process ends, it takes the
+  // emulator with it (an exit handler at once; the watchdog too after a SIGKILL, which runs no handler).
   const killOnExit = () => child.kill('SIGKILL');
+  const watchdog = detached && child.pid !== undefined ? killWhenOrphaned(child.pid) : undefined;
   if (detached) process.once('exit', killOnExit);
 
   const output: string[] = [];
@@ -94,6 +96,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const stop = onceAsync(async () => {
     await stopProcess(child);
     process.removeListener('exit', killOnExit);
+    watchdog?.release();
   });
   try {
     await waitUntilAnswering(endpoint, child, options.startTimeoutMs ?? 30_000, output);

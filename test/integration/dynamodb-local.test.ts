@@ -116,37 +116,15 @@ describe('DynamoDB Local harness', () => {
   // npm start's emulator, out of the terminal's process group (a Ctrl-C must not stop it under a run),
   // must not outlive the process that started it when that one exits without stopping it.
   it('in a process group of its own, still stops when the process that started it exits', async () => {
-    const script = `import { startDynamoDbLocal } from './infra/local/dynamodb-local.ts';
-process.on('SIGTERM', () => process.exit(143)); // the test's time limit: exit, so the emulator goes too
-const emulator = await startDynamoDbLocal({ ownProcessGroup: true });
-console.log(emulator.endpoint);
-process.exit(3);`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    const limit = setTimeout(() => child.kill('SIGTERM'), 60_000);
-    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(limit);
-    expect(status).toBe(3);
-    const endpoint = stdout.trim();
-    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const endpoint = await emulatorOfAChildThat('process.exit(3);');
 
-    // SIGKILL is sent on exit; the emulator's listening socket closes once the kernel has reaped it.
-    let answering = true;
-    for (let attempt = 0; attempt < 50 && answering; attempt++) {
-      answering = await fetch(endpoint, { signal: AbortSignal.timeout(1_000) }).then(
-        () => true,
-        () => false,
-      );
-      if (answering) await sleep(100);
-    }
-    expect(answering).toBe(false);
+    expect(await stopsAnswering(endpoint)).toBe(true);
+  }, 90_000);
+
+  it('in a process group of its own, still stops when the process that started it is SIGKILLed', async () => {
+    const endpoint = await emulatorOfAChildThat('process.kill(process.pid, "SIGKILL");');
+
+    expect(await stopsAnswering(endpoint)).toBe(true);
   }, 90_000);
 
   it('keeps data across a restart when given a data directory', async () => {
@@ -176,3 +154,43 @@ process.exit(3);`;
     }
   }, 60_000);
 });
+
+/**
+ * Starts DynamoDB Local in its own process group from a child process, which then runs `end` (exits or is
+ * killed) without stopping it; returns the emulator's endpoint once the child is gone.
+ */
+async function emulatorOfAChildThat(end: string): Promise<string> {
+  const script = `import { startDynamoDbLocal } from './infra/local/dynamodb-local.ts';
+process.on('SIGTERM', () => process.exit(143)); // the test's time limit: exit, so the emulator goes too
+const emulator = await startDynamoDbLocal({ ownProcessGroup: true });
+console.log(emulator.endpoint);
+${end}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPOSITORY_ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const limit = setTimeout(() => child.kill('SIGTERM'), 60_000);
+  await new Promise((resolve) => child.once('exit', resolve));
+  clearTimeout(limit);
+  const endpoint = stdout.trim();
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(endpoint)) throw new Error(`no endpoint printed: ${endpoint}`);
+  return endpoint;
+}
+
+/** True once `endpoint` refuses connections (within about 10 s): its process was killed and reaped. */
+async function stopsAnswering(endpoint: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const answering = await fetch(endpoint, { signal: AbortSignal.timeout(1_000) }).then(
+      () => true,
+      () => false,
+    );
+    if (!answering) return true;
+    await sleep(100);
+  }
+  return false;
+}
