@@ -37,7 +37,7 @@ export interface DynamoDbLocalOptions {
   /**
    * Run the emulator in a process group of its own. A Ctrl-C at a terminal signals the whole foreground
    * group: `npm start` finishes its run and checks the table after one, so the emulator must outlive it.
-   * It is then stopped by `stop()`, or when this process exits. @default false
+   * It is then stopped by `stop()`, or when this process ends (orphan-watchdog.ts). @default false
    */
   readonly ownProcessGroup?: boolean;
 }
@@ -78,11 +78,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     stdio: 'pipe',
     detached,
   });
-  // Out of our group, no signal of the terminal's reaches it: whatever way this process ends, it takes the
-  // emulator with it (an exit handler at once; the watchdog too after a SIGKILL, which runs no handler).
-  const killOnExit = () => child.kill('SIGKILL');
+  // Out of our group, no signal of the terminal's reaches it: whatever way this process ends (an error, an
+  // exit without stop(), a SIGKILL that runs no handler), the watchdog takes the emulator with it.
   const watchdog = detached && child.pid !== undefined ? killWhenOrphaned(child.pid) : undefined;
-  if (detached) process.once('exit', killOnExit);
 
   const output: string[] = [];
   const remember = (chunk: Buffer) => {
@@ -95,7 +93,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = onceAsync(async () => {
     await stopProcess(child);
-    process.removeListener('exit', killOnExit);
     watchdog?.release();
   });
   try {

@@ -10,7 +10,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../../functions/shared/concurrency.js';
 import { controlKeys } from '../../functions/shared/tables.js';
 import { REPOSITORY_ROOT } from '../../infra/aws/service-function.js';
 import {
@@ -19,6 +18,7 @@ import {
   startDynamoDbLocal,
 } from '../../infra/local/dynamodb-local.js';
 import { freshTables } from '../support/dynamodb.js';
+import { stopsAnswering } from '../support/endpoint-probe.js';
 
 describe('DynamoDB Local harness', () => {
   it('creates the control and records tables with the pk/sk key schema and a TTL on the control table', async () => {
@@ -180,17 +180,4 @@ ${end}`;
   const endpoint = stdout.trim();
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(endpoint)) throw new Error(`no endpoint printed: ${endpoint}`);
   return endpoint;
-}
-
-/** True once `endpoint` refuses connections (within about 10 s): its process was killed and reaped. */
-async function stopsAnswering(endpoint: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const answering = await fetch(endpoint, { signal: AbortSignal.timeout(1_000) }).then(
-      () => true,
-      () => false,
-    );
-    if (!answering) return true;
-    await sleep(100);
-  }
-  return false;
 }

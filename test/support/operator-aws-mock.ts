@@ -121,9 +121,18 @@ export function mockOperatorAws() {
 
 export type OperatorAwsMock = ReturnType<typeof mockOperatorAws>;
 
-/** An error AWS answered with, as the SDK throws it for a Query-protocol answer. */
-export function serviceError(code: string, status: number, message: string): CloudFormationServiceException {
-  return new CloudFormationServiceException({
+type ServiceExceptionClass = new (
+  options: ConstructorParameters<typeof CloudFormationServiceException>[0],
+) => Error;
+
+/** An error AWS answered with, as the service's SDK client throws it (CloudFormation's unless told). */
+export function serviceError(
+  code: string,
+  status: number,
+  message: string,
+  Exception: ServiceExceptionClass = CloudFormationServiceException,
+): Error {
+  return new Exception({
     name: code,
     $fault: status >= 500 ? 'server' : 'client',
     $metadata: { httpStatusCode: status },

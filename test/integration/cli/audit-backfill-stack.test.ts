@@ -4,10 +4,14 @@
 // simulator over loopback. These are the two commands that read the key with the operator's credentials,
 // which a stack-created secret refuses by design: the refusal must say so, and the way past it.
 import { readFileSync } from 'node:fs';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mockOperatorAws, stubOperatorEnv } from '../../support/operator-aws-mock.js';
+import { mockOperatorAws, serviceError, stubOperatorEnv } from '../../support/operator-aws-mock.js';
 import { type SyncHarness, startSyncHarness } from '../../support/sync-harness.js';
 import { runCli } from './support.js';
 
@@ -69,9 +73,9 @@ const backfill = () =>
   runCli(['backfill', '--stack', 'Prod', '--job', h.job, ...window(), '--json'], process.env);
 
 /** An error as the Secrets Manager client throws it for an answer of `status`. */
-function secretsManagerError(name: string, message: string, status = 400): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
-}
+/** An error Secrets Manager answered with (HTTP 400), as its SDK client throws it. */
+const secretsManagerError = (code: string, message: string) =>
+  serviceError(code, 400, message, SecretsManagerServiceException);
 
 describe('syncwarden audit and backfill --stack, with a key the credentials may read', () => {
   it("audit reads the job's key from the secret its function names and compares the window", async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../../functions/shared/concurrency.js';
 import { REPOSITORY_ROOT } from '../../../infra/aws/service-function.js';
+import { answers, stopsAnswering } from '../../support/endpoint-probe.js';
 
 interface Session {
   readonly child: ChildProcess;
@@ -101,15 +102,6 @@ function emulatorEndpoint(session: Session): string {
   return endpoint;
 }
 
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    await fetch(endpoint, { signal: AbortSignal.timeout(2_000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('npm start', () => {
   it('syncs on the embedded stack, finds no gap and exits 0, never printing the app key', async () => {
     const session = npmStart(['--runs', '2', '--every', '1s']);
@@ -158,11 +150,6 @@ describe('npm start', () => {
     signalGroup(-(session.child.pid as number), 'SIGHUP');
 
     await session.exited; // npm itself dies of the SIGHUP; its script's exit is what stops the emulator
-    let answering = true;
-    for (let attempt = 0; attempt < 50 && answering; attempt++) {
-      answering = await answers(endpoint);
-      if (answering) await sleep(100);
-    }
-    expect(answering).toBe(false);
+    expect(await stopsAnswering(endpoint)).toBe(true);
   }, 120_000);
 });
